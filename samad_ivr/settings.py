@@ -1,0 +1,113 @@
+"""Configuration, read once from ``SAMAD_*`` environment variables into frozen objects.
+
+Tests build settings from a plain dict; nothing else in the package reads the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A value that never shows up in a repr, a log line or a traceback."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
+class HostPort:
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, text: str, name: str) -> HostPort:
+        host, sep, port = text.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"{name} must look like HOST:PORT, got {text!r}")
+        return cls(host.strip("[]"), int(port))
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class AmiSettings:
+    host: str
+    port: int
+    username: str
+    secret: Secret
+
+
+@dataclass(frozen=True, slots=True)
+class CallSettings:
+    """Timers of the call flow; the dialplan reads them from channel variables we set."""
+
+    desk_ring_seconds: int
+    deputy_ring_seconds: int
+    queue_max_wait_seconds: int
+    message_max_seconds: int
+    agi_command_timeout: float
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: Secret
+    agi_bind: HostPort
+    web_bind: HostPort
+    ami: AmiSettings
+    calls: CallSettings
+    center_code: str
+    timezone: str
+    recordings_dir: Path
+    spool_dir: Path
+    sounds_dir: Path
+    sms_sender_name: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        def get(name: str, default: str) -> str:
+            return env.get(f"SAMAD_{name}", default).strip() or default
+
+        def integer(name: str, default: int, low: int, high: int) -> int:
+            text = get(name, str(default))
+            if not text.isdigit() or not low <= int(text) <= high:
+                raise SettingsError(f"SAMAD_{name} must be an integer in {low}..{high}, got {text!r}")
+            return int(text)
+
+        state = Path(get("STATE_DIR", "/var/lib/samad-ivr"))
+        return cls(
+            database_url=Secret(get("DATABASE_URL", "postgresql://samad@127.0.0.1:5433/samad")),
+            agi_bind=HostPort.parse(get("AGI_BIND", "127.0.0.1:4573"), "SAMAD_AGI_BIND"),
+            web_bind=HostPort.parse(get("WEB_BIND", "127.0.0.1:8080"), "SAMAD_WEB_BIND"),
+            ami=AmiSettings(
+                host=get("AMI_HOST", "127.0.0.1"),
+                port=integer("AMI_PORT", 5038, 1, 65535),
+                username=get("AMI_USER", "samad"),
+                secret=Secret(get("AMI_SECRET", "samad-dev-secret")),
+            ),
+            calls=CallSettings(
+                desk_ring_seconds=integer("DESK_RING_SECONDS", 20, 1, 300),
+                deputy_ring_seconds=integer("DEPUTY_RING_SECONDS", 20, 1, 300),
+                queue_max_wait_seconds=integer("QUEUE_MAX_WAIT_SECONDS", 300, 1, 3600),
+                message_max_seconds=integer("MESSAGE_MAX_SECONDS", 180, 5, 1800),
+                agi_command_timeout=float(integer("AGI_COMMAND_TIMEOUT", 30, 1, 3600)),
+            ),
+            center_code=get("CENTER", "hamedan"),
+            timezone=get("TIMEZONE", "Asia/Tehran"),
+            recordings_dir=Path(get("RECORDINGS_DIR", str(state / "recordings"))),
+            spool_dir=Path(get("SPOOL_DIR", str(state / "spool"))),
+            sounds_dir=Path(get("SOUNDS_DIR", str(state / "sounds"))),
+            sms_sender_name=get("SMS_SENDER_NAME", "سامد"),
+        )
