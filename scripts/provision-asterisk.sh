@@ -26,7 +26,13 @@ mirror_from_apt() {
     echo "$uri"
 }
 
+# python3 runs the classic AGI fallback script (agi/samad_fallback.py) inside the root.
+PACKAGES="asterisk,asterisk-modules,asterisk-core-sounds-en-gsm,python3"
+
 if [ -x "$ROOT/usr/sbin/asterisk" ] && [ -f "$ROOT/.samad-provisioned" ]; then
+    if [ ! -x "$ROOT/usr/bin/python3" ]; then
+        chroot "$ROOT" apt-get install -y -qq python3 >&2
+    fi
     echo "$ROOT"
     exit 0
 fi
@@ -40,7 +46,7 @@ MIRROR=$(mirror_from_apt)
 rm -rf "$ROOT.partial"
 mkdir -p "$(dirname "$ROOT")"
 debootstrap --variant=minbase \
-    --include=asterisk,asterisk-modules,asterisk-core-sounds-en-gsm \
+    --include="$PACKAGES" \
     sid "$ROOT.partial" "$MIRROR" >&2
 touch "$ROOT.partial/.samad-provisioned"
 rm -rf "$ROOT"

@@ -1,0 +1,26 @@
+# The two commands: `make run` (the whole system, local defaults) and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test bootstrap prompts lint stop
+
+bootstrap:
+	scripts/bootstrap.sh
+
+run: bootstrap
+	scripts/run-local.sh
+
+test: bootstrap
+	scripts/postgres-dev.sh start >/dev/null
+	scripts/provision-asterisk.sh >/dev/null
+	$(VENV)/bin/mypy --strict samad_ivr
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+prompts: bootstrap
+	$(PY) -m samad_ivr prompts
+
+stop:
+	-scripts/asterisk-dev.sh stop
+	-scripts/postgres-dev.sh stop

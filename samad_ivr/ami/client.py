@@ -1,0 +1,132 @@
+"""AMI client: panoramisk's Manager behind a small typed interface.
+
+panoramisk is untyped and has sharp edges (it raises AttributeError when used before the
+connection is up, reconnects after an explicit close); they stay inside this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from panoramisk import Manager
+
+from samad_ivr.settings import AmiSettings
+
+log = logging.getLogger(__name__)
+
+
+class AmiError(Exception):
+    """AMI is unreachable, refused our login, or answered an action with an error."""
+
+
+@dataclass(frozen=True, slots=True)
+class AmiResponse:
+    success: bool
+    message: str
+    headers: Mapping[str, str]
+
+
+class AmiClient:
+    """One authenticated AMI connection that reconnects by itself."""
+
+    def __init__(self, settings: AmiSettings, *, action_timeout: float = 10.0) -> None:
+        self._settings = settings
+        self._action_timeout = action_timeout
+        self._logged_in = asyncio.Event()
+        self._manager: Any = None
+
+    async def connect(self, timeout: float = 10.0) -> None:
+        """Connect and log in; raises AmiError when that does not happen within timeout."""
+        self._logged_in.clear()
+        self._manager = Manager(
+            host=self._settings.host,
+            port=self._settings.port,
+            username=self._settings.username,
+            secret=self._settings.secret.value,
+            events="on",
+            reconnect_timeout=2,
+            ping_delay=10,
+            loop=asyncio.get_running_loop(),
+            on_login=self._on_login,
+            on_disconnect=self._on_disconnect,
+            log=log,
+        )
+        self._manager.connect()
+        try:
+            await asyncio.wait_for(self._logged_in.wait(), timeout)
+        except TimeoutError as exc:
+            self.close()
+            raise AmiError(
+                f"no AMI login at {self._settings.host}:{self._settings.port} within {timeout}s"
+            ) from exc
+
+    def _on_login(self, _manager: Any) -> None:
+        log.info("AMI logged in at %s:%s", self._settings.host, self._settings.port)
+        self._logged_in.set()
+
+    def _on_disconnect(self, _manager: Any, exc: BaseException | None) -> None:
+        log.warning("AMI connection lost (%s); panoramisk reconnects", exc)
+        self._logged_in.clear()
+
+    @property
+    def connected(self) -> bool:
+        return self._logged_in.is_set()
+
+    async def action(self, fields: Mapping[str, str | list[str]]) -> AmiResponse:
+        """Send one action and wait for its response."""
+        if self._manager is None or not self._logged_in.is_set():
+            raise AmiError("AMI is not connected")
+        try:
+            reply = await asyncio.wait_for(
+                self._manager.send_action(dict(fields)), self._action_timeout
+            )
+        except TimeoutError as exc:
+            raise AmiError(f"AMI action {fields.get('Action')} timed out") from exc
+        if isinstance(reply, list):
+            reply = reply[0] if reply else None
+        if reply is None:
+            raise AmiError(f"AMI action {fields.get('Action')} got no response")
+        headers = {str(k): str(v) for k, v in dict(reply).items()}
+        return AmiResponse(
+            success=headers.get("Response", "").lower() == "success",
+            message=headers.get("Message", ""),
+            headers=headers,
+        )
+
+    async def originate(
+        self,
+        *,
+        channel: str,
+        context: str,
+        exten: str,
+        caller_id: str,
+        variables: Mapping[str, str] | None = None,
+        timeout_ms: int = 30000,
+    ) -> AmiResponse:
+        """Originate a call asynchronously; the response says whether Asterisk queued it."""
+        fields: dict[str, str | list[str]] = {
+            "Action": "Originate",
+            "Channel": channel,
+            "Context": context,
+            "Exten": exten,
+            "Priority": "1",
+            "CallerID": caller_id,
+            "Timeout": str(timeout_ms),
+            "Async": "true",
+        }
+        if variables:
+            fields["Variable"] = [f"{name}={value}" for name, value in variables.items()]
+        response = await self.action(fields)
+        if not response.success:
+            raise AmiError(f"Originate refused: {response.message}")
+        return response
+
+    def close(self) -> None:
+        if self._manager is not None:
+            self._manager.close()
+            self._manager = None
+        self._logged_in.clear()

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# Run a local Asterisk 22 with the dialplan we ship, for `make run` and the tests.
+#
+#   scripts/asterisk-dev.sh start   provision if needed, write config, start, wait for AMI
+#   scripts/asterisk-dev.sh stop
+#   scripts/asterisk-dev.sh env     print SAMAD_* paths the service must use with it
+#   scripts/asterisk-dev.sh rx CMD  run an Asterisk CLI command
+#
+# A system Asterisk (an `asterisk` binary on PATH) is used when present; otherwise the
+# Debian sid root built by provision-asterisk.sh, entered with chroot.  Several instances
+# (SAMAD_ASTERISK_INSTANCE) can run side by side with their own ports and directories.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+INSTANCE="${SAMAD_ASTERISK_INSTANCE:-dev}"
+AGI_BIND="${SAMAD_AGI_BIND:-127.0.0.1:4573}"
+AMI_PORT="${SAMAD_AMI_PORT:-5038}"
+AMI_USER="${SAMAD_AMI_USER:-samad}"
+AMI_SECRET="${SAMAD_AMI_SECRET:-samad-dev-secret}"
+# Extra dialplan files (space separated, host paths) included after ours: demo and tests.
+EXTRA_CONF="${SAMAD_ASTERISK_EXTRA_CONF:-$HERE/dialplan/demo/extensions_demo.conf}"
+
+if command -v asterisk >/dev/null 2>&1 && [ -z "${SAMAD_ASTERISK_ROOT:-}" ]; then
+    ROOT=""
+    RUN=()
+else
+    ROOT="${SAMAD_ASTERISK_ROOT:-/var/cache/samad-ivr/asterisk-root}"
+    RUN=(chroot "$ROOT")
+fi
+
+ETC="/etc/samad-asterisk/$INSTANCE"
+RUNDIR="/run/samad-asterisk/$INSTANCE"
+SPOOL="/var/spool/samad-asterisk/$INSTANCE"
+LOGDIR="/var/log/samad-asterisk/$INSTANCE"
+DBDIR="/var/lib/samad-asterisk/$INSTANCE"
+AGIDIR="/usr/share/asterisk/agi-bin"
+SOUNDS="/usr/share/asterisk/sounds"
+RECDIR="$SPOOL/samad/recordings"
+SAMAD_SPOOL="$SPOOL/samad/spool"
+
+asterisk_cli() { "${RUN[@]}" asterisk -C "$ETC/asterisk.conf" -rx "$1"; }
+
+print_env() {
+    echo "SAMAD_RECORDINGS_DIR=$ROOT$RECDIR"
+    echo "SAMAD_SPOOL_DIR=$ROOT$SAMAD_SPOOL"
+    echo "SAMAD_SOUNDS_DIR=$ROOT$SOUNDS/fa"
+    echo "SAMAD_AMI_PORT=$AMI_PORT"
+}
+
+write_config() {
+    local etc="$ROOT$ETC"
+    rm -rf "$etc"
+    mkdir -p "$etc" "$ROOT$RUNDIR" "$ROOT$LOGDIR" "$ROOT$DBDIR" "$ROOT$RECDIR" "$ROOT$SAMAD_SPOOL" \
+        "$ROOT$SPOOL" "$ROOT$AGIDIR/samad_lib" "$ROOT$SOUNDS/fa"
+
+    cat > "$etc/asterisk.conf" <<CONF
+[directories]
+astetcdir => $ETC
+astmoddir => $(ls -d "$ROOT"/usr/lib/*/asterisk/modules | head -n1 | sed "s#^$ROOT##")
+astvarlibdir => /var/lib/asterisk
+astdbdir => $DBDIR
+astkeydir => /var/lib/asterisk
+astdatadir => /usr/share/asterisk
+astagidir => $AGIDIR
+astspooldir => $SPOOL
+astrundir => $RUNDIR
+astlogdir => $LOGDIR
+astsbindir => /usr/sbin
+[options]
+defaultlanguage = fa
+transmit_silence = yes
+CONF
+    cat > "$etc/modules.conf" <<CONF
+[modules]
+autoload = yes
+; hardware, desktop, database and legacy channel drivers this box has no use for
+noload => chan_dahdi.so
+noload => chan_mobile.so
+noload => chan_console.so
+noload => chan_alsa.so
+noload => chan_oss.so
+noload => chan_unistim.so
+noload => chan_skinny.so
+noload => chan_mgcp.so
+noload => chan_iax2.so
+noload => chan_websocket.so
+noload => res_config_ldap.so
+noload => res_config_odbc.so
+noload => res_config_pgsql.so
+noload => res_config_mysql.so
+noload => res_config_sqlite3.so
+noload => cdr_pgsql.so
+noload => cel_pgsql.so
+noload => cdr_odbc.so
+noload => cel_odbc.so
+noload => cdr_tds.so
+noload => cel_tds.so
+noload => cdr_radius.so
+noload => cel_radius.so
+noload => cdr_sqlite3_custom.so
+noload => cel_sqlite3_custom.so
+noload => cdr_adaptive_odbc.so
+noload => res_odbc.so
+noload => res_snmp.so
+noload => res_hep.so
+noload => res_hep_pjsip.so
+noload => res_hep_rtcp.so
+noload => res_calendar.so
+noload => res_corosync.so
+noload => res_xmpp.so
+noload => chan_motif.so
+noload => res_phoneprov.so
+noload => res_pjsip_phoneprov_provider.so
+noload => pbx_lua.so
+noload => pbx_ael.so
+noload => res_ael_share.so
+noload => pbx_dundi.so
+noload => res_statsd.so
+noload => app_voicemail.so
+noload => app_voicemail_imap.so
+noload => app_voicemail_odbc.so
+noload => res_stir_shaken.so
+noload => res_geolocation.so
+noload => res_smdi.so
+noload => cdr_custom.so
+noload => cdr_manager.so
+noload => cel_custom.so
+noload => cel_manager.so
+CONF
+    cat > "$etc/logger.conf" <<CONF
+[general]
+[logfiles]
+messages.log => notice,warning,error,verbose(3)
+CONF
+    cat > "$etc/manager.conf" <<CONF
+[general]
+enabled = yes
+port = $AMI_PORT
+bindaddr = 127.0.0.1
+displayconnects = no
+
+[$AMI_USER]
+secret = $AMI_SECRET
+deny = 0.0.0.0/0.0.0.0
+permit = 127.0.0.1/255.255.255.255
+read = system,call,agent,user,dialplan,reporting
+write = originate,call,agent,reporting
+CONF
+    cat > "$etc/extensions.conf" <<CONF
+[general]
+static = yes
+writeprotect = yes
+
+[globals]
+SAMAD_AGI=$AGI_BIND
+SAMAD_RECDIR=$RECDIR
+SAMAD_SPOOLDIR=$SAMAD_SPOOL
+
+#include samad/extensions_samad.conf
+CONF
+    mkdir -p "$etc/samad"
+    cp "$HERE/dialplan/extensions_samad.conf" "$etc/samad/"
+    local n=0 f
+    for f in $EXTRA_CONF; do
+        n=$((n + 1))
+        cp "$f" "$etc/samad/extra_$n.conf"
+        echo "#include samad/extra_$n.conf" >> "$etc/extensions.conf"
+    done
+    cp "$HERE/dialplan/queues_samad.conf" "$etc/queues.conf"
+    cp "$HERE/dialplan/musiconhold_samad.conf" "$etc/musiconhold.conf"
+    : > "$etc/pjsip.conf"
+    : > "$etc/cdr.conf"
+    printf '[general]\nenable = no\n' > "$etc/cel.conf"
+    # Debian's stock files for tones and the like, which our config does not change.
+    for f in indications.conf ccss.conf acl.conf udptl.conf features.conf; do
+        [ -f "$ROOT/etc/asterisk/$f" ] && cp "$ROOT/etc/asterisk/$f" "$etc/$f"
+    done
+    mkdir -p "$ROOT/var/lib/asterisk/keys"
+    # Prompts, hold music and the classic AGI fallback with its library (pyst2 and six).
+    rm -rf "$ROOT$SOUNDS/fa.new" && cp -a "$HERE/recordings/fa" "$ROOT$SOUNDS/fa.new"
+    if [ -d "$ROOT$SOUNDS/fa/officials" ]; then
+        cp -a "$ROOT$SOUNDS/fa/officials" "$ROOT$SOUNDS/fa.new/"
+    fi
+    rm -rf "$ROOT$SOUNDS/fa" && mv "$ROOT$SOUNDS/fa.new" "$ROOT$SOUNDS/fa"
+    rm -rf "$ROOT/usr/share/asterisk/samad-moh"
+    cp -a "$HERE/recordings/moh" "$ROOT/usr/share/asterisk/samad-moh"
+    cp "$HERE/agi/samad_fallback.py" "$ROOT$AGIDIR/samad_fallback.py"
+    chmod 755 "$ROOT$AGIDIR/samad_fallback.py"
+    local site
+    site=$("$HERE/.venv/bin/python" -c 'import asterisk, os, six; print(os.path.dirname(asterisk.__path__[0]))')
+    rm -rf "$ROOT$AGIDIR/samad_lib" && mkdir -p "$ROOT$AGIDIR/samad_lib"
+    cp -a "$site/asterisk" "$site/six.py" "$ROOT$AGIDIR/samad_lib/"
+}
+
+wait_for_ami() {
+    local i
+    for i in $(seq 1 150); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$AMI_PORT") 2>/dev/null; then
+            if asterisk_cli "core waitfullybooted" >/dev/null 2>&1; then
+                return 0
+            fi
+        fi
+        sleep 0.2
+    done
+    echo "asterisk-dev: Asterisk did not open AMI on port $AMI_PORT; see $ROOT$LOGDIR/messages.log" >&2
+    return 1
+}
+
+case "${1:-}" in
+    start)
+        if [ -n "$ROOT" ]; then
+            "$HERE/scripts/provision-asterisk.sh" >/dev/null
+        fi
+        if [ -S "$ROOT$RUNDIR/asterisk.ctl" ] && asterisk_cli "core show version" >/dev/null 2>&1; then
+            asterisk_cli "core stop now" >/dev/null 2>&1 || true
+            sleep 0.5
+        fi
+        write_config
+        "${RUN[@]}" asterisk -C "$ETC/asterisk.conf"
+        wait_for_ami
+        print_env
+        ;;
+    stop)
+        if [ -S "$ROOT$RUNDIR/asterisk.ctl" ]; then
+            asterisk_cli "core stop now" >/dev/null 2>&1 || true
+        fi
+        ;;
+    env)
+        print_env
+        ;;
+    rx)
+        asterisk_cli "$2"
+        ;;
+    *)
+        echo "usage: $0 start|stop|env|rx CMD" >&2
+        exit 2
+        ;;
+esac

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install what samad-ivr needs on a Debian 12 machine (run as root), then the Python venv.
+# Idempotent: packages already present are not touched, an up-to-date venv is kept.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+
+DEBIAN_PACKAGES=(postgresql-15 postgresql-contrib-15 espeak-ng sox ffmpeg debootstrap)
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bootstrap: installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+VENV="$HERE/.venv"
+stamp="$VENV/.samad-installed"
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+if [ ! -f "$stamp" ] || [ "$HERE/pyproject.toml" -nt "$stamp" ]; then
+    "$VENV/bin/pip" install -q -e "$HERE[test]"
+    touch "$stamp"
+fi
