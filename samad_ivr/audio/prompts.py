@@ -14,19 +14,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import audioop
 import math
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import warnings
 from array import array
 from pathlib import Path
 
 from pydub import AudioSegment
 from pydub.effects import normalize
 from pydub.silence import detect_leading_silence
+
+with warnings.catch_warnings():
+    # Deprecated since 3.11 (pydub depends on it too); silenced here because this module
+    # is also run as __main__, where Python would print the warning to the CLI's user.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
 __all__ = [
     "FORMATS",

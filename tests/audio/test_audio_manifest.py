@@ -1,5 +1,8 @@
 """The prompt manifest: parsing rules and the committed manifest and recordings."""
 
+# Persian text next to Latin names trips ruff's confusable-letter check; it is intended.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,13 +15,45 @@ ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "recordings" / "manifest.tsv"
 RECORDINGS = ROOT / "recordings" / "fa"
 
-ONES = (
-    "صفر یک دو سه چهار پنج شش هفت هشت نه ده یازده دوازده سیزده چهارده پانزده شانزده هفده"
-    " هجده نوزده بیست"
-).split()
-TENS = "سی چهل پنجاه شصت هفتاد هشتاد نود".split()
-HUNDREDS = "صد دویست سیصد چهارصد پانصد ششصد هفتصد هشتصد نهصد".split()
-MONTHS = "فروردین اردیبهشت خرداد تیر مرداد شهریور مهر آبان آذر دی بهمن اسفند".split()
+ONES = [
+    "صفر",
+    "یک",
+    "دو",
+    "سه",
+    "چهار",
+    "پنج",
+    "شش",
+    "هفت",
+    "هشت",
+    "نه",
+    "ده",
+    "یازده",
+    "دوازده",
+    "سیزده",
+    "چهارده",
+    "پانزده",
+    "شانزده",
+    "هفده",
+    "هجده",
+    "نوزده",
+    "بیست",
+]
+TENS = ["سی", "چهل", "پنجاه", "شصت", "هفتاد", "هشتاد", "نود"]
+HUNDREDS = ["صد", "دویست", "سیصد", "چهارصد", "پانصد", "ششصد", "هفتصد", "هشتصد", "نهصد"]
+MONTHS = [
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
+]
 WEEKDAYS = ["دوشنبه", "سه\u200cشنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه"]
 
 VOCABULARY = {
@@ -33,14 +68,36 @@ VOCABULARY = {
     "time/minute": "دقیقه",
 }
 
-PROMPTS = """
-greeting oncall-intro oncall-connecting official-generic deputy-connecting queue-intro
-queue-thereare queue-callswaiting queue-youarenext queue-thankyou queue-holdtime
-queue-minutes queue-seconds queue-reporthold queue-periodic-announce queue-timeout-message
-closed-intro closed-next-session closed-with closed-no-session message-intro
-message-too-short beep request-registered tracking-code-is tracking-code-sms goodbye
-fallback-apology
-""".split()
+PROMPTS = [
+    "greeting",
+    "oncall-intro",
+    "oncall-connecting",
+    "official-generic",
+    "deputy-connecting",
+    "queue-intro",
+    "queue-thereare",
+    "queue-callswaiting",
+    "queue-youarenext",
+    "queue-thankyou",
+    "queue-holdtime",
+    "queue-minutes",
+    "queue-seconds",
+    "queue-reporthold",
+    "queue-periodic-announce",
+    "queue-timeout-message",
+    "closed-intro",
+    "closed-next-session",
+    "closed-with",
+    "closed-no-session",
+    "message-intro",
+    "message-too-short",
+    "beep",
+    "request-registered",
+    "tracking-code-is",
+    "tracking-code-sms",
+    "goodbye",
+    "fallback-apology",
+]
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -1,0 +1,69 @@
+"""The `samad-ivr` command line.
+
+    samad-ivr serve                      everything in one process (FastAGI, jobs)
+    samad-ivr migrate                    apply database migrations and exit
+    samad-ivr call --from 09181234567    place a test call through AMI
+    samad-ivr seed-demo                  a demo center with an official on duty now
+    samad-ivr prompts                    regenerate recordings/fa from the manifest
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from samad_ivr.logs import configure_logging
+from samad_ivr.settings import Settings, SettingsError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="samad-ivr", description=__doc__.split("\n")[0])
+    parser.add_argument("--log-level", default=os.environ.get("SAMAD_LOG_LEVEL", "INFO"))
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the hotline service")
+    commands.add_parser("migrate", help="apply database migrations")
+    call = commands.add_parser("call", help="place a test call through AMI")
+    call.add_argument("--from", dest="caller", required=True, help="caller number, e.g. 0918...")
+    call.add_argument("--audio", help="an audio file the caller plays (any format ffmpeg reads)")
+    call.add_argument("--to", default="111", help="the number dialled (default 111)")
+    commands.add_parser("seed-demo", help="create a demo center with an official on duty now")
+    prompts = commands.add_parser("prompts", help="regenerate the Persian prompts")
+    prompts.add_argument("--only-missing", action="store_true")
+    args = parser.parse_args(argv)
+
+    configure_logging(args.log_level)
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as exc:
+        print(f"samad-ivr: {exc}", file=sys.stderr)
+        return 2
+
+    if args.command == "serve":
+        from samad_ivr.app import serve
+
+        asyncio.run(serve(settings))
+        return 0
+    if args.command == "migrate":
+        from samad_ivr.cli import migrate
+
+        return asyncio.run(migrate(settings))
+    if args.command == "call":
+        from samad_ivr.cli import place_call
+
+        return asyncio.run(place_call(settings, args.caller, args.audio, args.to))
+    if args.command == "seed-demo":
+        from samad_ivr.demo import seed_demo
+
+        return asyncio.run(seed_demo(settings))
+    if args.command == "prompts":
+        from samad_ivr.audio.prompts import main as prompts_main
+
+        return prompts_main(["--only-missing"] if args.only_missing else [])
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Route `inbound`: decide where a new call goes and tell the dialplan.
+
+Runs after the greeting.  Sets SAMAD_ROUTE to desk (an official is on duty), closed
+(announce the next session, then a message) or message (the roster cannot be read).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from samad_ivr.agi import variables as v
+from samad_ivr.agi.channel import AgiChannel
+from samad_ivr.agi.handlers.common import RouteDeps, read_report
+from samad_ivr.calls.report import CallReport
+from samad_ivr.calls.routing import RosterSnapshot, RosterUnavailable
+from samad_ivr.domain.phone import normalise_caller_id
+from samad_ivr.domain.roster import Closed, DutySlot, Official, OnDuty
+from samad_ivr.domain.spoken import jalali_date_prompts, time_prompts
+from samad_ivr.storage.db import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+
+async def handle(channel: AgiChannel, deps: RouteDeps) -> None:
+    report = await read_report(channel)
+    log.info("inbound call from %s", normalise_caller_id(report.caller_raw).masked)
+    await channel.set_variable(v.MESSAGE_MAX, str(deps.calls.message_max_seconds))
+    try:
+        decision, snapshot = await deps.routing.decide(deps.clock())
+    except RosterUnavailable as exc:
+        log.error("no roster (%s): the caller is offered a message", exc)
+        await channel.set_variable(v.ROUTE, v.ROUTE_MESSAGE)
+        return
+    await channel.set_variable(v.CENTER, snapshot.center_code)
+    await _store_start(deps, report)
+    if isinstance(decision, OnDuty):
+        await _route_to_desk(channel, deps, decision.slot, snapshot)
+    else:
+        await _announce_closed(channel, deps, decision, snapshot)
+
+
+async def _store_start(deps: RouteDeps, report: CallReport) -> None:
+    try:
+        await deps.intake.record_start(report)
+    except StorageUnavailable as exc:
+        # The post-call report (or its spool file) stores the call later.
+        log.warning("call start not stored: %s", exc)
+
+
+async def _route_to_desk(
+    channel: AgiChannel, deps: RouteDeps, slot: DutySlot, snapshot: RosterSnapshot
+) -> None:
+    official = slot.official
+    log.info("on duty: official %s at %s", official.id, official.desk_endpoint)
+    # Double underscore: inherited by the queue member leg that rings the desk.
+    await channel.set_variable("__" + v.DESK, official.desk_endpoint)
+    await channel.set_variable(v.DESK_RING, str(deps.calls.desk_ring_seconds))
+    await channel.set_variable(v.OFFICIAL_ID, str(official.id))
+    await channel.set_variable(v.OFFICIAL_PROMPT, official_prompt(deps, official))
+    if official.deputy is not None:
+        await channel.set_variable(v.DEPUTY, official.deputy.desk_endpoint)
+        await channel.set_variable(v.DEPUTY_ID, str(official.deputy.id))
+        await channel.set_variable(v.DEPUTY_RING, str(deps.calls.deputy_ring_seconds))
+    await channel.set_variable(v.QUEUE, snapshot.queue_name)
+    await channel.set_variable(v.QUEUE_MAXWAIT, str(deps.calls.queue_max_wait_seconds))
+    await channel.set_variable(v.ROUTE, v.ROUTE_DESK)
+
+
+async def _announce_closed(
+    channel: AgiChannel, deps: RouteDeps, decision: Closed, snapshot: RosterSnapshot
+) -> None:
+    prompts = ["closed-intro"]
+    session = decision.next_session
+    if session is None:
+        prompts.append("closed-no-session")
+    else:
+        local = session.starts_at.astimezone(snapshot.calendar.tz)
+        prompts += ["closed-next-session", *jalali_date_prompts(local.date())]
+        prompts += [*time_prompts(local.time()), "closed-with"]
+        prompts.append(official_prompt(deps, session.official))
+    await channel.set_variable(v.ANNOUNCE, "&".join(prompts))
+    await channel.set_variable(v.ROUTE, v.ROUTE_CLOSED)
+
+
+def official_prompt(deps: RouteDeps, official: Official) -> str:
+    """The official's own title-and-agency prompt, or the generic one until it exists."""
+    name = f"officials/{official.id}"
+    if (deps.sounds_dir / f"{name}.sln").is_file():
+        return name
+    return "official-generic"

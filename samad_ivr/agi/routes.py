@@ -1,0 +1,18 @@
+"""The route table: agi://host:port/<name> -> handler.  Names match the dialplan."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+
+from samad_ivr.agi.handlers import inbound, post_call, register
+from samad_ivr.agi.handlers.common import RouteDeps
+from samad_ivr.agi.server import Handler
+
+
+def build_routes(deps: RouteDeps) -> Mapping[str, Handler]:
+    return {
+        "inbound": partial(inbound.handle, deps=deps),
+        "register": partial(register.handle, deps=deps),
+        "post_call": partial(post_call.handle, deps=deps),
+    }

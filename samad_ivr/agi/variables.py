@@ -1,0 +1,46 @@
+"""Every channel variable shared by the dialplan (dialplan/extensions_samad.conf) and us.
+
+Set by the dialplan, read by the service:
+"""
+
+from __future__ import annotations
+
+STARTED = "SAMAD_STARTED"  # epoch seconds when the call entered the hotline
+ANSWERED = "SAMAD_ANSWERED"  # epoch seconds when the hotline answered
+ENDED = "SAMAD_ENDED"  # epoch seconds when the hangup handler ran
+STAGE = "SAMAD_STAGE"  # answer|greeting|routing|desk|deputy|queue|closed|message|register|fallback
+LEG = "SAMAD_LEG"  # the leg last tried: desk|deputy|queue|closed|message|fallback
+RECORDING = "SAMAD_REC"  # file name of the MixMonitor recording inside SAMAD_RECDIR
+MESSAGE = "SAMAD_MESSAGE"  # file name of the recorded message inside SAMAD_RECDIR
+QUEUE_ENTER = "SAMAD_QUEUE_ENTER"  # epoch seconds when the caller joined the queue
+
+# Set by Asterisk's own applications, read by the service.
+DIALSTATUS = "DIALSTATUS"
+ANSWEREDTIME = "ANSWEREDTIME"
+MEMBERINTERFACE = "MEMBERINTERFACE"  # app_queue, setinterfacevar=yes
+QEHOLDTIME = "QEHOLDTIME"  # app_queue, setqueueentryvar=yes
+LINKEDID = "CHANNEL(linkedid)"
+
+# Set by the service, read by the dialplan (and by the service in later routes).
+ROUTE = "SAMAD_ROUTE"  # desk|closed|message: the context samad-route-<ROUTE>
+CENTER = "SAMAD_CENTER"
+DESK = "SAMAD_DESK"  # inheritable (__) so the queue member leg can ring it
+DESK_RING = "SAMAD_DESK_RING"
+DEPUTY = "SAMAD_DEPUTY"
+DEPUTY_RING = "SAMAD_DEPUTY_RING"
+QUEUE = "SAMAD_QUEUE"
+QUEUE_MAXWAIT = "SAMAD_QUEUE_MAXWAIT"
+MESSAGE_MAX = "SAMAD_MESSAGE_MAX"
+OFFICIAL_ID = "SAMAD_OFFICIAL_ID"
+DEPUTY_ID = "SAMAD_DEPUTY_ID"
+OFFICIAL_PROMPT = "SAMAD_OFFICIAL_PROMPT"
+ANNOUNCE = "SAMAD_ANNOUNCE"  # &-joined prompt names for Playback
+CODE_PROMPTS = "SAMAD_CODE_PROMPTS"  # &-joined digit prompts of the tracking code
+TRACKING_CODE = "SAMAD_TRACKING_CODE"
+REGISTER_DEFERRED = "SAMAD_REGISTER_DEFERRED"  # registration spooled; code follows by SMS
+AGI_ERROR = "SAMAD_AGI_ERROR"  # set by the FastAGI server when a handler failed
+
+# Values of ROUTE: each names a context samad-route-<value> in the dialplan.
+ROUTE_DESK = "desk"
+ROUTE_CLOSED = "closed"
+ROUTE_MESSAGE = "message"

@@ -1,0 +1,133 @@
+"""Composition root: pool -> migrations -> AMI -> FastAGI -> scheduler, in one process.
+
+Start-up never waits for the database: the hotline answers even when PostgreSQL is
+down (calls are spooled and replayed), so migrations retry in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from samad_ivr.agi.handlers.common import RouteDeps
+from samad_ivr.agi.routes import build_routes
+from samad_ivr.agi.server import FastAgiServer
+from samad_ivr.calls.finaliser import RecordingFinaliser
+from samad_ivr.calls.intake import CallIntake
+from samad_ivr.calls.routing import RoutingService
+from samad_ivr.calls.spool import Spool
+from samad_ivr.settings import Settings
+from samad_ivr.storage.calls import CallRepository
+from samad_ivr.storage.db import StorageUnavailable, create_pool
+from samad_ivr.storage.migrations import apply_migrations, migrations_dir
+from samad_ivr.storage.requests import RequestRepository
+from samad_ivr.storage.roster import RosterRepository
+from scheduler.schedule import Jobs, build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    """Everything `samad-ivr serve` runs, with an orderly start and stop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.agi: FastAgiServer | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._stack = contextlib.AsyncExitStack()
+
+    async def start(self) -> None:
+        s = self.settings
+        pool = await create_pool(s.database_url.value, min_size=0, max_size=10)
+        self._stack.push_async_callback(pool.close)
+        self._spawn(self._migrate_until_done(pool))
+
+        calls, requests, roster = CallRepository(pool), RequestRepository(pool), RosterRepository(pool)
+        tz = ZoneInfo(s.timezone)
+        intake = CallIntake(
+            calls=calls,
+            requests=requests,
+            roster=roster,
+            recordings_dir=s.recordings_dir,
+            center_code=s.center_code,
+            tz=tz,
+        )
+        self.finaliser = RecordingFinaliser(
+            intake=intake, calls=calls, recordings_dir=s.recordings_dir
+        )
+        self._stack.push_async_callback(self.finaliser.drain)
+        self.spool = Spool(s.spool_dir)
+        self.intake = intake
+        deps = RouteDeps(
+            routing=RoutingService(roster, s.center_code),
+            intake=intake,
+            spool=self.spool,
+            finaliser=self.finaliser,
+            calls=s.calls,
+            sounds_dir=s.sounds_dir,
+            clock=lambda: datetime.now(UTC),
+        )
+        self.agi = FastAgiServer(build_routes(deps), command_timeout=s.calls.agi_command_timeout)
+        await self.agi.start(s.agi_bind.host, s.agi_bind.port)
+        self._stack.push_async_callback(self.agi.close)
+        log.info("FastAGI listening on %s", s.agi_bind)
+
+        scheduler = build_scheduler(
+            Jobs(replay_spool=self.replay_spool, sweep_recordings=self.sweep_recordings)
+        )
+        scheduler.start()
+        self._stack.callback(scheduler.shutdown, wait=False)
+
+    async def replay_spool(self) -> None:
+        stats = await self.spool.replay(self.intake, self.finaliser)
+        if stats.replayed or stats.rejected:
+            log.info("spool: %s replayed, %s rejected, %s waiting", *stats.__iter__())
+
+    async def sweep_recordings(self) -> None:
+        try:
+            await self.finaliser.sweep()
+        except StorageUnavailable as exc:
+            log.warning("recording sweep skipped: %s", exc)
+
+    async def _migrate_until_done(self, pool: object) -> None:
+        delay = 1.0
+        while True:
+            try:
+                async with pool.acquire() as conn:  # type: ignore[attr-defined]
+                    applied = await apply_migrations(conn, migrations_dir())
+                if applied:
+                    log.info("migrations applied: %s", ", ".join(applied))
+                return
+            except (OSError, StorageUnavailable, TimeoutError) as exc:
+                log.error("database not reachable for migrations (%s); retrying", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    def _spawn(self, coro: object) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def stop(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        await self._stack.aclose()
+
+
+async def serve(settings: Settings) -> None:
+    service = Service(settings)
+    await service.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        await service.stop()

@@ -1,0 +1,168 @@
+"""Call intake: turn a call report into stored call, recordings, request and SMS.
+
+One code path serves the live post-call route, the register route (caller still on the
+line) and the replay of spooled reports, so a call is stored the same way whichever way
+it reached us.  Every step is idempotent: replaying a report twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from samad_ivr.audio.recording import RecordingError, RecordingInfo, inspect_recording
+from samad_ivr.calls.report import CallReport
+from samad_ivr.calls.sms_text import tracking_code_sms
+from samad_ivr.domain.call_outcome import CallOutcome, LegFacts, decide_outcome
+from samad_ivr.domain.phone import normalise_caller_id
+from samad_ivr.domain.tracking import new_tracking_code
+from samad_ivr.storage.calls import CallRepository, CallUpsert
+from samad_ivr.storage.requests import RegisteredRequest, RequestRepository
+from samad_ivr.storage.roster import RosterRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    call_id: int
+    outcome: CallOutcome
+    request: RegisteredRequest | None
+
+
+class CallIntake:
+    def __init__(
+        self,
+        *,
+        calls: CallRepository,
+        requests: RequestRepository,
+        roster: RosterRepository,
+        recordings_dir: Path,
+        center_code: str,
+        tz: ZoneInfo,
+    ) -> None:
+        self._calls = calls
+        self._requests = requests
+        self._roster = roster
+        self._recordings_dir = recordings_dir
+        self._center_code = center_code
+        self._tz = tz
+        self._rng = secrets.SystemRandom()
+        self._center_id: int | None = None
+
+    async def record_start(self, report: CallReport) -> int:
+        """Store a call as soon as it is routed, so it is visible while in progress."""
+        return await self._upsert(report, None)
+
+    async def take(self, report: CallReport, *, final: bool) -> IntakeResult:
+        """Store what the report says; register a request when the call earned one.
+
+        `final` is False while the caller is still on the line (register route): the call
+        has no end yet and its recording is still being written.
+        """
+        message = await self._message_info(report)
+        outcome = decide_outcome(
+            LegFacts(
+                leg=report.leg,
+                dialstatus=report.dialstatus,
+                member_interface=report.member_interface,
+                official_id=report.official_id,
+                deputy_id=report.deputy_id,
+                message_seconds=message.duration_seconds if message else None,
+            )
+        )
+        call_id = await self._upsert(report, outcome if final else None)
+        if message is not None and report.message is not None:
+            await self._store_recording(call_id, "message", report.message, message)
+        request = await self._register(call_id, report, outcome) if outcome.creates_request else None
+        if final and request is None:
+            log.info("call %s ended as %s without a request", report.uniqueid, outcome.disposition)
+        return IntakeResult(call_id, outcome, request)
+
+    async def store_call_recording(self, call_id: int, name: str, info: RecordingInfo) -> None:
+        await self._store_recording(call_id, "call", name, info)
+
+    async def _register(
+        self, call_id: int, report: CallReport, outcome: CallOutcome
+    ) -> RegisteredRequest:
+        caller = normalise_caller_id(report.caller_raw)
+        agency_id = None
+        if outcome.official_id is not None:
+            agency_id = await self._roster.agency_of(outcome.official_id)
+        registered_at = datetime.now(UTC)
+        request = await self._requests.register(
+            call_id=call_id,
+            caller_e164=caller.e164,
+            official_id=outcome.official_id,
+            agency_id=agency_id,
+            # Caller ID can be spoofed: the code goes by SMS to mobiles only.
+            sms_destination=caller.e164 if caller.is_mobile else None,
+            sms_body_template=lambda code: tracking_code_sms(code, registered_at, self._tz),
+            new_code=lambda: new_tracking_code(self._rng),
+        )
+        if request.created:
+            log.info(
+                "request registered for call %s (sms %s)",
+                report.uniqueid,
+                "queued" if request.sms_id else "not sent: no mobile number",
+            )
+        return request
+
+    async def _upsert(self, report: CallReport, outcome: CallOutcome | None) -> int:
+        caller = normalise_caller_id(report.caller_raw)
+        queue_wait: float | None = None
+        if report.queue_hold_seconds is not None:
+            queue_wait = float(report.queue_hold_seconds)
+        elif report.queue_enter_at is not None and report.ended_at is not None:
+            queue_wait = max(0.0, (report.ended_at - report.queue_enter_at).total_seconds())
+        return await self._calls.upsert_call(
+            CallUpsert(
+                uniqueid=report.uniqueid,
+                linkedid=report.linkedid,
+                center_id=await self._center(),
+                caller_raw=report.caller_raw,
+                caller_name_raw=report.caller_name_raw,
+                caller_e164=caller.e164,
+                started_at=report.started_at or datetime.now(UTC),
+                answered_at=report.answered_at,
+                ended_at=report.ended_at,
+                disposition=str(outcome.disposition) if outcome else None,
+                route=str(outcome.route) if outcome and outcome.route else None,
+                official_id=outcome.official_id if outcome else None,
+                queue_wait_seconds=queue_wait if outcome else None,
+            )
+        )
+
+    async def _center(self) -> int | None:
+        if self._center_id is None:
+            center = await self._roster.find_center(self._center_code)
+            self._center_id = center.id if center else None
+        return self._center_id
+
+    async def _message_info(self, report: CallReport) -> RecordingInfo | None:
+        if report.message is None:
+            return None
+        path = self._recordings_dir / report.message
+        try:
+            return await asyncio.to_thread(inspect_recording, path)
+        except RecordingError:
+            # No file (the caller hung up before the beep) or an empty one: no message.
+            return None
+
+    async def _store_recording(
+        self, call_id: int, kind: str, name: str, info: RecordingInfo
+    ) -> None:
+        await self._calls.add_recording(
+            call_id=call_id,
+            kind=kind,
+            path=name,
+            duration_seconds=info.duration_seconds,
+            size_bytes=info.size_bytes,
+            sha256=info.sha256,
+            finished_at=datetime.now(UTC),
+        )

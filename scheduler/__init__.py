@@ -1,0 +1,1 @@
+"""The timed work of samad-ivr (APScheduler), started inside `samad-ivr serve`."""
