@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "samad_lib"))
 
-from asterisk.agi import AGI, AGIAppError, AGIException  # noqa: E402  (pyst2)
+from asterisk.agi import AGI, AGIAppError, AGIException
 
 SPOOL_VERSION = 1
 UNIQUEID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -52,7 +52,7 @@ REPORT_VARIABLES = {
 
 def read_variable(agi, name):
     try:
-        value = agi.get_full_variable("${%s}" % name)
+        value = agi.get_full_variable(f"${{{name}}}")
     except (AGIException, AGIAppError):
         return ""
     return value if isinstance(value, str) else ""
@@ -85,7 +85,7 @@ def spool_call(agi):
     )
     spool_dir = report.pop("spool_dir") or "/var/spool/asterisk/samad/spool"
     os.makedirs(spool_dir, exist_ok=True)
-    final = os.path.join(spool_dir, "%s.post_call.json" % uniqueid)
+    final = os.path.join(spool_dir, f"{uniqueid}.post_call.json")
     partial = final + ".part"
     with open(partial, "w", encoding="utf-8") as handle:
         json.dump(report, handle, ensure_ascii=False)

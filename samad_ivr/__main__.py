@@ -1,10 +1,10 @@
 """The `samad-ivr` command line.
 
-    samad-ivr serve                      everything in one process (FastAGI, jobs)
-    samad-ivr migrate                    apply database migrations and exit
-    samad-ivr call --from 09181234567    place a test call through AMI
-    samad-ivr seed-demo                  a demo center with an official on duty now
-    samad-ivr prompts                    regenerate recordings/fa from the manifest
+samad-ivr serve                      everything in one process (FastAGI, jobs)
+samad-ivr migrate                    apply database migrations and exit
+samad-ivr call --from 09181234567    place a test call through AMI
+samad-ivr seed-demo                  a demo center with an official on duty now
+samad-ivr prompts                    regenerate recordings/fa from the manifest
 """
 
 from __future__ import annotations

@@ -46,7 +46,11 @@ class Service:
         self._stack.push_async_callback(pool.close)
         self._spawn(self._migrate_until_done(pool))
 
-        calls, requests, roster = CallRepository(pool), RequestRepository(pool), RosterRepository(pool)
+        calls, requests, roster = (
+            CallRepository(pool),
+            RequestRepository(pool),
+            RosterRepository(pool),
+        )
         tz = ZoneInfo(s.timezone)
         intake = CallIntake(
             calls=calls,

@@ -35,7 +35,9 @@ async def seed_demo(settings: Settings) -> int:
             )
         now = datetime.now(UTC)
         try:
-            await roster.add_slot(center, official, now - timedelta(minutes=1), now + timedelta(hours=8))
+            await roster.add_slot(
+                center, official, now - timedelta(minutes=1), now + timedelta(hours=8)
+            )
         except SlotOverlap:
             log.info("the demo roster already covers now")
     finally:

@@ -83,7 +83,9 @@ class Settings:
         def integer(name: str, default: int, low: int, high: int) -> int:
             text = get(name, str(default))
             if not text.isdigit() or not low <= int(text) <= high:
-                raise SettingsError(f"SAMAD_{name} must be an integer in {low}..{high}, got {text!r}")
+                raise SettingsError(
+                    f"SAMAD_{name} must be an integer in {low}..{high}, got {text!r}"
+                )
             return int(text)
 
         state = Path(get("STATE_DIR", "/var/lib/samad-ivr"))

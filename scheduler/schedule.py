@@ -23,9 +23,7 @@ def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     # coalesce + max_instances=1: a slow round is never stacked with the next one.
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
-    scheduler.add_job(
-        jobs.replay_spool, IntervalTrigger(seconds=15), id="replay_spool", **common
-    )
+    scheduler.add_job(jobs.replay_spool, IntervalTrigger(seconds=15), id="replay_spool", **common)
     scheduler.add_job(
         jobs.sweep_recordings, IntervalTrigger(seconds=60), id="sweep_recordings", **common
     )

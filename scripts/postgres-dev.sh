@@ -72,7 +72,8 @@ is_running() {
 start() {
     ensure_binaries
     ensure_dirs
-    # Concurrent test sessions may all call `start`; serialise them.
+    # Concurrent test sessions may all call `start`; serialise them. The server must not
+    # inherit fd 9 (see `9>&-` below) or it would hold the lock for its whole life.
     exec 9>>"$LOCK_FILE"
     flock 9
 
@@ -85,7 +86,8 @@ start() {
     if ! is_running; then
         log "starting on 127.0.0.1:$PG_PORT"
         if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$LOG_FILE" -w -t 60 start \
-            -o "-c port=$PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$SOCKET_DIR -c timezone=UTC" >&2; then
+            -o "-c port=$PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$SOCKET_DIR -c timezone=UTC" \
+            >&2 9>&-; then
             tail -n 30 "$LOG_FILE" >&2 || true
             die "PostgreSQL failed to start (log: $LOG_FILE)"
         fi

@@ -75,7 +75,7 @@ class FastAgiServer:
         logger.info("FastAGI listening on %s:%d", host, self._port)
 
     # The public name `timeout` is part of the agreed API; it bounds a grace period only.
-    async def close(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def close(self, timeout: float = 5.0) -> None:
         """Stop accepting, give sessions ``timeout`` seconds, then cancel and await them."""
         server = self._server
         if server is None:

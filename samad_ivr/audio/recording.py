@@ -147,7 +147,7 @@ async def wait_until_finished(
     path: Path,
     done_marker: Path,
     *,
-    timeout: float,  # noqa: ASYNC109
+    timeout: float,
     poll: float = 0.2,
 ) -> bool:
     """Wait for MixMonitor's ``done_marker``; True once it and ``path`` exist, else False."""
@@ -170,7 +170,7 @@ def _both_exist(path: Path, done_marker: Path) -> bool:
 async def finalise_recording(
     path: Path,
     done_marker: Path,
-    timeout: float,  # noqa: ASYNC109 (see wait_until_finished)
+    timeout: float,
 ) -> RecordingInfo:
     """Wait for the recording to be closed, then inspect it in a worker thread.
 

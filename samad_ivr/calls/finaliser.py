@@ -77,7 +77,7 @@ class RecordingFinaliser:
                 done += 1
         return done
 
-    async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - bounded shutdown
+    async def drain(self, timeout: float = 10.0) -> None:
         """Let running finalisations end; the sweep picks up whatever is cut short."""
         if not self._tasks:
             return

@@ -79,7 +79,9 @@ class CallIntake:
         call_id = await self._upsert(report, outcome if final else None)
         if message is not None and report.message is not None:
             await self._store_recording(call_id, "message", report.message, message)
-        request = await self._register(call_id, report, outcome) if outcome.creates_request else None
+        request = (
+            await self._register(call_id, report, outcome) if outcome.creates_request else None
+        )
         if final and request is None:
             log.info("call %s ended as %s without a request", report.uniqueid, outcome.disposition)
         return IntakeResult(call_id, outcome, request)

@@ -82,7 +82,7 @@ class CallReport:
 
 def channel_expression() -> str:
     """The one GET FULL VARIABLE expression that fetches every channel field."""
-    return FIELD_SEPARATOR.join("${%s}" % name for name in CHANNEL_FIELDS.values())
+    return FIELD_SEPARATOR.join(f"${{{name}}}" for name in CHANNEL_FIELDS.values())
 
 
 def split_channel_values(joined: str | None) -> dict[str, str]:

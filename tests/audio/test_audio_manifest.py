@@ -1,7 +1,6 @@
 """The prompt manifest: parsing rules and the committed manifest and recordings."""
 
 # Persian text next to Latin names trips ruff's confusable-letter check; it is intended.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Prompt synthesis with the real espeak-ng and pydub."""
 
 # Persian text next to Latin names trips ruff's confusable-letter check; it is intended.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -7,7 +7,11 @@ from samad_ivr.domain.call_outcome import Disposition, LegFacts, RouteTaken, dec
 
 def facts(**overrides: object) -> LegFacts:
     base: dict[str, object] = dict(
-        leg="desk", dialstatus="", member_interface="", official_id=1, deputy_id=2,
+        leg="desk",
+        dialstatus="",
+        member_interface="",
+        official_id=1,
+        deputy_id=2,
         message_seconds=None,
     )
     base.update(overrides)

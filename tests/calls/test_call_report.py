@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 
@@ -48,8 +49,11 @@ def test_values_containing_the_separator_are_all_discarded() -> None:
 
 def test_a_valid_report_keeps_its_facts() -> None:
     report = build_report(
-        uniqueid="1795894849.1", caller_raw="09181234567", caller_name_raw="x",
-        values=values(), source="fastagi",
+        uniqueid="1795894849.1",
+        caller_raw="09181234567",
+        caller_name_raw="x",
+        values=values(),
+        source="fastagi",
     )
     assert report.started_at == datetime.fromtimestamp(1795894849, tz=UTC)
     assert report.leg == "desk"
@@ -70,7 +74,10 @@ def test_a_valid_report_keeps_its_facts() -> None:
 )
 def test_hostile_values_become_empty(field: str, hostile: str) -> None:
     report = build_report(
-        uniqueid="1.2", caller_raw="", caller_name_raw="", values=values(**{field: hostile}),
+        uniqueid="1.2",
+        caller_raw="",
+        caller_name_raw="",
+        values=values(**{field: hostile}),
         source="fastagi",
     )
     assert getattr(report, {"started_epoch": "started_at"}.get(field, field)) in (None, "")
@@ -83,15 +90,20 @@ def test_a_bad_unique_id_is_refused() -> None:
 
 def test_a_report_survives_the_spool_round_trip() -> None:
     report = build_report(
-        uniqueid="1795894849.1", caller_raw='"\\evil\n', caller_name_raw="نام",
-        values=values(message="1795894849.1-message.wav"), source="fastagi",
+        uniqueid="1795894849.1",
+        caller_raw='"\\evil\n',
+        caller_name_raw="نام",
+        values=values(message="1795894849.1-message.wav"),
+        source="fastagi",
     )
     assert report_from_json(report.to_json()) == report
 
 
 def test_the_fallback_scripts_format_is_read() -> None:
     spooled = values(message="1.2-message.wav", leg="fallback")
-    spooled.update(version=1, source="fallback", uniqueid="1.2", caller_raw="0918", caller_name_raw="")  # type: ignore[arg-type]
+    spooled.update(
+        version=1, source="fallback", uniqueid="1.2", caller_raw="0918", caller_name_raw=""
+    )  # type: ignore[arg-type]
     report = report_from_json(json.dumps(spooled))
     assert report.source == "fallback"
     assert report.leg == "fallback"
@@ -100,7 +112,5 @@ def test_the_fallback_scripts_format_is_read() -> None:
 
 @given(st.text(max_size=300))
 def test_garbage_spool_files_raise_value_error_only(text: str) -> None:
-    try:
+    with contextlib.suppress(ValueError):
         report_from_json(text)
-    except ValueError:
-        pass

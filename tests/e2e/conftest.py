@@ -29,7 +29,10 @@ INSTANCE_ENV = {
     "SAMAD_AGI_BIND": f"127.0.0.1:{AGI_PORT}",
     "SAMAD_AMI_PORT": str(AMI_PORT),
     "SAMAD_ASTERISK_EXTRA_CONF": " ".join(
-        [str(ROOT / "dialplan/demo/extensions_demo.conf"), str(Path(__file__).with_name("extensions_test.conf"))]
+        [
+            str(ROOT / "dialplan/demo/extensions_demo.conf"),
+            str(Path(__file__).with_name("extensions_test.conf")),
+        ]
     ),
 }
 
@@ -98,9 +101,7 @@ async def ami(asterisk: AsteriskInstance) -> AsyncIterator[AmiClient]:
 
 
 @pytest.fixture
-async def start_service(
-    asterisk: AsteriskInstance, database_url: str
-) -> AsyncIterator[object]:
+async def start_service(asterisk: AsteriskInstance, database_url: str) -> AsyncIterator[object]:
     """Call with settings overrides; the service stops at the end of the test."""
     started: list[Service] = []
 

@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
+from samad_ivr.storage.roster import RosterRepository
 
 from samad_ivr.ami.client import AmiClient
 from samad_ivr.audio.recording import channel_rms
 from samad_ivr.domain.tracking import is_valid_tracking_code
-from samad_ivr.storage.roster import RosterRepository
+
 from .conftest import AsteriskInstance, call_row, wait_for
 
 TEHRAN = ZoneInfo("Asia/Tehran")
@@ -39,7 +40,9 @@ async def seed_roster(
     )
     now = datetime.now(UTC)
     if on_duty_now:
-        await roster.add_slot(center, official, now - timedelta(minutes=5), now + timedelta(hours=1))
+        await roster.add_slot(
+            center, official, now - timedelta(minutes=5), now + timedelta(hours=1)
+        )
     else:
         tomorrow = now.astimezone(TEHRAN).date() + timedelta(days=1)
         start = datetime.combine(tomorrow, datetime.min.time(), TEHRAN).replace(hour=9)
@@ -67,14 +70,18 @@ async def finished_call(db: asyncpg.Pool, caller: str) -> asyncpg.Record:
     return row
 
 
-async def request_and_sms(db: asyncpg.Pool, call_id: int) -> tuple[asyncpg.Record, list[asyncpg.Record]]:
+async def request_and_sms(
+    db: asyncpg.Pool, call_id: int
+) -> tuple[asyncpg.Record, list[asyncpg.Record]]:
     requests = await db.fetch("SELECT * FROM requests WHERE call_id = $1", call_id)
     assert len(requests) == 1, requests
     sms = await db.fetch("SELECT * FROM sms_outbox WHERE request_id = $1", requests[0]["id"])
     return requests[0], sms
 
 
-def assert_tracking_sms(request: asyncpg.Record, sms: list[asyncpg.Record], caller_e164: str) -> None:
+def assert_tracking_sms(
+    request: asyncpg.Record, sms: list[asyncpg.Record], caller_e164: str
+) -> None:
     code = request["tracking_code"]
     assert is_valid_tracking_code(code)
     assert request["status"] == "registered"
@@ -166,9 +173,7 @@ async def test_caller_in_queue_presses_a_key_to_leave_a_message(
     await seed_roster(db_pool, desk="Local/noanswer@samad-test-desk")
     await start_service(SAMAD_QUEUE_MAX_WAIT_SECONDS="120")  # type: ignore[operator]
     # Greeting, announcement, desk ringing (4 s) and the queue intro take under 40 s.
-    await place(
-        ami, "09181234504", "queue-key", SAMAD_TEST_KEY_AFTER="40", SAMAD_TEST_REPEATS="1"
-    )
+    await place(ami, "09181234504", "queue-key", SAMAD_TEST_KEY_AFTER="40", SAMAD_TEST_REPEATS="1")
 
     call = await finished_call(db_pool, "09181234504")
     assert call["disposition"] == "message"

@@ -10,6 +10,7 @@ import asyncpg
 
 from samad_ivr.ami.client import AmiClient
 from samad_ivr.app import Service
+
 from .conftest import AsteriskInstance, call_row, wait_for
 from .test_call_flows import assert_tracking_sms, place, request_and_sms, seed_roster
 

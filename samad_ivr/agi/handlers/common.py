@@ -10,7 +10,12 @@ from pathlib import Path
 from samad_ivr.agi.channel import AgiChannel
 from samad_ivr.calls.finaliser import RecordingFinaliser
 from samad_ivr.calls.intake import CallIntake
-from samad_ivr.calls.report import CallReport, build_report, channel_expression, split_channel_values
+from samad_ivr.calls.report import (
+    CallReport,
+    build_report,
+    channel_expression,
+    split_channel_values,
+)
 from samad_ivr.calls.routing import RoutingService
 from samad_ivr.calls.spool import Spool
 from samad_ivr.settings import CallSettings

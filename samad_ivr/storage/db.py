@@ -1,0 +1,93 @@
+"""asyncpg pool creation and translation of connection failures.
+
+Other layers catch `StorageUnavailable` to degrade (e.g. spool the request to disk and
+keep the call alive); they never see asyncpg's own exception types for outages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from typing import TypeAlias
+
+import asyncpg
+
+# asyncpg's classes are generic only in the stubs, so the aliases are strings.
+Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record]"
+PoolConnection: TypeAlias = "asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
+AnyConnection: TypeAlias = "Connection | PoolConnection"
+
+DEFAULT_COMMAND_TIMEOUT = 10.0
+DEFAULT_CONNECT_TIMEOUT = 5.0
+
+# Failures that mean "the database cannot be reached or cannot serve us right now", as
+# opposed to a bug or a constraint violation.
+_UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, unreachable; also TimeoutError (connect/command timeout)
+    asyncpg.PostgresConnectionError,  # class 08, incl. connection lost mid-query
+    asyncpg.exceptions.CannotConnectNowError,  # starting up / shutting down
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+)
+
+
+class StorageError(Exception):
+    """Base of every error the storage layer raises on purpose."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached or cannot serve requests right now."""
+
+
+def is_unavailable_error(exc: BaseException) -> bool:
+    """True when `exc` is a connection-level failure rather than a query error."""
+    return isinstance(exc, _UNAVAILABLE_ERRORS)
+
+
+@contextlib.contextmanager
+def unavailable_as_storage_error() -> Iterator[None]:
+    """Re-raise connection failures inside the block as `StorageUnavailable`."""
+    try:
+        yield
+    except _UNAVAILABLE_ERRORS as exc:
+        raise StorageUnavailable(f"database unavailable: {type(exc).__name__}: {exc}") from exc
+
+
+@contextlib.asynccontextmanager
+async def connection(pool: Pool) -> AsyncIterator[PoolConnection]:
+    """Acquire a pooled connection; outages inside the block become `StorageUnavailable`."""
+    with unavailable_as_storage_error():
+        async with pool.acquire() as conn:
+            yield conn
+
+
+async def create_pool(
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> Pool:
+    """Create the service's pool; raises `StorageUnavailable` if the server is unreachable."""
+    with unavailable_as_storage_error():
+        return await asyncpg.create_pool(
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            command_timeout=command_timeout,
+            timeout=connect_timeout,
+            # The domain computes local times itself; the session stays in UTC so that
+            # SQL-side date arithmetic never depends on the server's configuration.
+            server_settings={"application_name": "samad-ivr", "timezone": "UTC"},
+        )
+
+
+def require_aware(value: datetime, name: str) -> datetime:
+    """Reject naive datetimes: asyncpg would silently read them as local time."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got naive {value!r}")
+    return value
