@@ -111,6 +111,9 @@ CREATE TABLE recordings (
     UNIQUE (call_id, kind)
 );
 
+-- recordings noted but not yet finalised (hashed, measured): the finaliser's sweep
+CREATE INDEX recordings_pending_idx ON recordings (created_at) WHERE finished_at IS NULL;
+
 CREATE TABLE requests (
     id            bigserial PRIMARY KEY,
     tracking_code text NOT NULL UNIQUE CHECK (tracking_code ~ '^[0-9]{10}$'),

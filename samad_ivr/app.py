@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from samad_ivr.calls.routing import RoutingService
 from samad_ivr.calls.spool import Spool
 from samad_ivr.settings import Settings
 from samad_ivr.storage.calls import CallRepository
-from samad_ivr.storage.db import StorageUnavailable, create_pool
+from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_pool
 from samad_ivr.storage.migrations import apply_migrations, migrations_dir
 from samad_ivr.storage.requests import RequestRepository
 from samad_ivr.storage.roster import RosterRepository
@@ -89,7 +90,12 @@ class Service:
     async def replay_spool(self) -> None:
         stats = await self.spool.replay(self.intake, self.finaliser)
         if stats.replayed or stats.rejected:
-            log.info("spool: %s replayed, %s rejected, %s waiting", *stats.__iter__())
+            log.info(
+                "spool: %s replayed, %s rejected, %s waiting",
+                stats.replayed,
+                stats.rejected,
+                stats.remaining,
+            )
 
     async def sweep_recordings(self) -> None:
         try:
@@ -97,11 +103,11 @@ class Service:
         except StorageUnavailable as exc:
             log.warning("recording sweep skipped: %s", exc)
 
-    async def _migrate_until_done(self, pool: object) -> None:
+    async def _migrate_until_done(self, pool: Pool) -> None:
         delay = 1.0
         while True:
             try:
-                async with pool.acquire() as conn:  # type: ignore[attr-defined]
+                async with connection(pool) as conn:
                     applied = await apply_migrations(conn, migrations_dir())
                 if applied:
                     log.info("migrations applied: %s", ", ".join(applied))
@@ -111,8 +117,8 @@ class Service:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
 
-    def _spawn(self, coro: object) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
+        task = asyncio.create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 

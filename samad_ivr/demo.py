@@ -27,6 +27,8 @@ async def seed_demo(settings: Settings) -> int:
             await apply_migrations(conn, migrations_dir())
         roster = RosterRepository(pool)
         center = await roster.ensure_center(settings.center_code, "مرکز سامد همدان", "samad-desk")
+        # The demo official answers any day, weekends included.
+        await roster.set_weekend(center, frozenset())
         agency = await roster.ensure_agency(center, "استانداری همدان")
         official = await roster.find_official_by_desk(center, DEMO_DESK)
         if official is None:

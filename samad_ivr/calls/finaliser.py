@@ -38,7 +38,7 @@ class RecordingFinaliser:
         self._calls = calls
         self._dir = recordings_dir
         self._wait_timeout = wait_timeout
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[bool]] = set()
 
     async def submit(self, call_id: int, name: str) -> None:
         """Remember the recording now; hash and store it in the background."""

@@ -21,7 +21,7 @@ from samad_ivr.calls.sms_text import tracking_code_sms
 from samad_ivr.domain.call_outcome import CallOutcome, LegFacts, decide_outcome
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.domain.tracking import new_tracking_code
-from samad_ivr.storage.calls import CallRepository, CallUpsert
+from samad_ivr.storage.calls import CallRepository, CallUpsert, RecordingKind
 from samad_ivr.storage.requests import RegisteredRequest, RequestRepository
 from samad_ivr.storage.roster import RosterRepository
 
@@ -133,8 +133,8 @@ class CallIntake:
                 started_at=report.started_at or datetime.now(UTC),
                 answered_at=report.answered_at,
                 ended_at=report.ended_at,
-                disposition=str(outcome.disposition) if outcome else None,
-                route=str(outcome.route) if outcome and outcome.route else None,
+                disposition=outcome.disposition.value if outcome else None,
+                route=outcome.route.value if outcome and outcome.route else None,
                 official_id=outcome.official_id if outcome else None,
                 queue_wait_seconds=queue_wait if outcome else None,
             )
@@ -157,7 +157,7 @@ class CallIntake:
             return None
 
     async def _store_recording(
-        self, call_id: int, kind: str, name: str, info: RecordingInfo
+        self, call_id: int, kind: RecordingKind, name: str, info: RecordingInfo
     ) -> None:
         await self._calls.add_recording(
             call_id=call_id,

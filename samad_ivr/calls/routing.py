@@ -113,7 +113,7 @@ def _official(row: OfficialRow) -> Official:
         id=row.id,
         name=row.name,
         title=row.title,
-        agency=row.agency_name,
+        agency=row.agency_name or "",
         desk_endpoint=row.desk_endpoint,
         deputy=_official(row.deputy) if row.deputy is not None else None,
     )

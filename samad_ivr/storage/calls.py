@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, cast
+from decimal import Decimal
+from typing import Literal
 
 import asyncpg
 
@@ -58,6 +59,20 @@ ON CONFLICT (call_id, kind) DO UPDATE SET
     sha256           = COALESCE(EXCLUDED.sha256, recordings.sha256),
     finished_at      = COALESCE(EXCLUDED.finished_at, recordings.finished_at)
 RETURNING id
+"""
+
+# Notes a recording before it is finalised; never touches an existing row.
+ADD_PENDING_RECORDING_SQL = """
+INSERT INTO recordings (call_id, kind, path) VALUES ($1, $2, $3)
+ON CONFLICT (call_id, kind) DO UPDATE SET path = recordings.path
+RETURNING id
+"""
+
+PENDING_RECORDINGS_SQL = """
+SELECT id, call_id, kind, path, duration_seconds, size_bytes, sha256, finished_at, created_at
+FROM recordings WHERE finished_at IS NULL
+ORDER BY created_at, id
+LIMIT $1
 """
 
 RECORDINGS_FOR_SQL = """
@@ -118,8 +133,8 @@ class RecordingRow:
     created_at: datetime
 
 
-def _float(value: object) -> float | None:
-    return None if value is None else float(cast(float, value))
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _call(r: asyncpg.Record) -> CallRow:
@@ -219,4 +234,16 @@ class CallRepository:
     async def recordings_for(self, call_id: int) -> list[RecordingRow]:
         async with connection(self._pool) as conn:
             rows = await conn.fetch(RECORDINGS_FOR_SQL, call_id)
+        return [_recording(r) for r in rows]
+
+    async def add_pending_recording(self, call_id: int, kind: RecordingKind, path: str) -> int:
+        """Note a recording whose file is not finalised yet; a no-op if one exists."""
+        async with connection(self._pool) as conn:
+            recording_id = await conn.fetchval(ADD_PENDING_RECORDING_SQL, call_id, kind, path)
+        return int(recording_id)
+
+    async def pending_recordings(self, limit: int) -> list[RecordingRow]:
+        """Recordings without `finished_at`, oldest first (the finaliser's backlog)."""
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(PENDING_RECORDINGS_SQL, limit)
         return [_recording(r) for r in rows]

@@ -61,7 +61,9 @@ def read_migrations(directory: Path) -> list[MigrationFile]:
         if not _FILENAME_RE.match(path.name):
             continue
         data = path.read_bytes()
-        files.append(MigrationFile(path.name, data.decode("utf-8"), hashlib.sha256(data).hexdigest()))
+        files.append(
+            MigrationFile(path.name, data.decode("utf-8"), hashlib.sha256(data).hexdigest())
+        )
     numbers = [f.name[:4] for f in files]
     duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
     if duplicates:

@@ -34,11 +34,19 @@ CLOSED_DAYS_SQL = """
 SELECT day FROM closed_days WHERE center_id = $1 AND day BETWEEN $2 AND $3
 """
 
+AGENCY_OF_SQL = "SELECT agency_id FROM officials WHERE id = $1"
+
+OFFICIAL_BY_DESK_SQL = """
+SELECT id FROM officials WHERE center_id = $1 AND desk_endpoint = $2 ORDER BY id LIMIT 1
+"""
+
 ENSURE_CENTER_SQL = """
 INSERT INTO centers (code, name, queue_name) VALUES ($1, $2, $3)
 ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, queue_name = EXCLUDED.queue_name
 RETURNING id
 """
+
+SET_WEEKEND_SQL = "UPDATE centers SET weekend_days = $2 WHERE id = $1"
 
 ENSURE_AGENCY_SQL = """
 INSERT INTO agencies (center_id, name) VALUES ($1, $2)
@@ -149,10 +157,16 @@ class RosterRepository:
 
     async def center(self, code: str) -> CenterRow:
         """The center with `code`; raises `UnknownCenter` if there is none."""
+        found = await self.find_center(code)
+        if found is None:
+            raise UnknownCenter(f"no center with code {code!r}")
+        return found
+
+    async def find_center(self, code: str) -> CenterRow | None:
         async with connection(self._pool) as conn:
             r = await conn.fetchrow(CENTER_SQL, code)
         if r is None:
-            raise UnknownCenter(f"no center with code {code!r}")
+            return None
         return CenterRow(
             id=r["id"],
             code=r["code"],
@@ -178,6 +192,18 @@ class RosterRepository:
             rows = await conn.fetch(CLOSED_DAYS_SQL, center_id, start, end)
         return frozenset(r["day"] for r in rows)
 
+    async def agency_of(self, official_id: int) -> int | None:
+        """The official's agency id (None if the official has none or does not exist)."""
+        async with connection(self._pool) as conn:
+            agency_id = await conn.fetchval(AGENCY_OF_SQL, official_id)
+        return None if agency_id is None else int(agency_id)
+
+    async def find_official_by_desk(self, center_id: int, desk_endpoint: str) -> int | None:
+        """Id of the center's (first) official at `desk_endpoint`, if any."""
+        async with connection(self._pool) as conn:
+            official_id = await conn.fetchval(OFFICIAL_BY_DESK_SQL, center_id, desk_endpoint)
+        return None if official_id is None else int(official_id)
+
     # -- seeding helpers (demo data, admin console, tests) --------------------------
 
     async def ensure_center(self, code: str, name: str, queue_name: str) -> int:
@@ -185,6 +211,11 @@ class RosterRepository:
         async with connection(self._pool) as conn:
             center_id = await conn.fetchval(ENSURE_CENTER_SQL, code, name, queue_name)
         return int(center_id)
+
+    async def set_weekend(self, center_id: int, weekend_days: frozenset[int]) -> None:
+        """Weekend days (Monday = 0) are data: offices move to new working weeks."""
+        async with connection(self._pool) as conn:
+            await conn.execute(SET_WEEKEND_SQL, center_id, sorted(weekend_days))
 
     async def ensure_agency(self, center_id: int, name: str) -> int:
         async with connection(self._pool) as conn:

@@ -29,6 +29,8 @@ async def seed_roster(
 ) -> tuple[int, int | None]:
     roster = RosterRepository(db)
     center = await roster.ensure_center("hamedan", "مرکز سامد همدان", "samad-desk")
+    # Every day is a working day here, so "on duty now" holds on a Friday too.
+    await roster.set_weekend(center, frozenset())
     agency = await roster.ensure_agency(center, "استانداری همدان")
     deputy_id = None
     if deputy_desk is not None:
