@@ -70,6 +70,10 @@ def asterisk() -> Iterator[AsteriskInstance]:
         spool_dir=Path(env["SAMAD_SPOOL_DIR"]),
         sounds_dir=Path(env["SAMAD_SOUNDS_DIR"]),
     )
+    # Ten seconds of digital silence for the test caller (see extensions_test.conf).
+    silence = instance.sounds_dir / "samad-test" / "silence.sln"
+    silence.parent.mkdir(parents=True, exist_ok=True)
+    silence.write_bytes(bytes(2 * 8000 * 10))
     yield instance
     _script("stop")
 

@@ -21,7 +21,7 @@ from samad_ivr.domain.tracking import is_valid_tracking_code
 from .conftest import AsteriskInstance, call_row, wait_for
 
 TEHRAN = ZoneInfo("Asia/Tehran")
-CALL_TIMEOUT = 120.0
+CALL_TIMEOUT = 240.0
 
 
 async def seed_roster(
@@ -190,7 +190,7 @@ async def test_off_hours_call_hears_next_session_and_leaves_a_message(
 ) -> None:
     await seed_roster(db_pool, desk="Local/answer@samad-test-desk", on_duty_now=False)
     await start_service()  # type: ignore[operator]
-    await place(ami, "09181234505", "speak", SAMAD_TEST_REPEATS="5")
+    await place(ami, "09181234505", "speak", SAMAD_TEST_REPEATS="3")
 
     call = await finished_call(db_pool, "09181234505")
     assert call["disposition"] == "message"

@@ -33,7 +33,7 @@ async def test_without_the_service_the_caller_still_leaves_a_message_for_later_i
     async def spooled() -> dict[str, object] | None:
         return await spooled_report(asterisk, "09181234507")
 
-    report = await wait_for(spooled, 120, "the fallback script to spool the call")
+    report = await wait_for(spooled, 180, "the fallback script to spool the call")
     assert isinstance(report, dict)
     assert report["source"] == "fallback"
     message = asterisk.recordings_dir / str(report["message"])
@@ -70,7 +70,7 @@ async def test_with_the_database_down_the_call_is_spooled_and_replayed(
     async def spooled() -> dict[str, object] | None:
         return await spooled_report(asterisk, "09181234508")
 
-    report = await wait_for(spooled, 120, "the service to spool the call")
+    report = await wait_for(spooled, 180, "the service to spool the call")
     assert isinstance(report, dict)
     assert report["source"] == "fastagi"
     await down.stop()
