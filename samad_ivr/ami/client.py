@@ -76,18 +76,21 @@ class AmiClient:
     def connected(self) -> bool:
         return self._logged_in.is_set()
 
-    async def action(self, fields: Mapping[str, str | list[str]]) -> AmiResponse:
-        """Send one action and wait for its response."""
+    async def action(
+        self, fields: Mapping[str, str | list[str]], *, timeout: float | None = None
+    ) -> AmiResponse:
+        """Send one action and wait for its (last) response."""
         if self._manager is None or not self._logged_in.is_set():
             raise AmiError("AMI is not connected")
         try:
             reply = await asyncio.wait_for(
-                self._manager.send_action(dict(fields)), self._action_timeout
+                self._manager.send_action(dict(fields)), timeout or self._action_timeout
             )
         except TimeoutError as exc:
             raise AmiError(f"AMI action {fields.get('Action')} timed out") from exc
         if isinstance(reply, list):
-            reply = reply[0] if reply else None
+            # Event lists (and async Originate's OriginateResponse) end with the verdict.
+            reply = reply[-1] if reply else None
         if reply is None:
             raise AmiError(f"AMI action {fields.get('Action')} got no response")
         headers = {str(k): str(v) for k, v in dict(reply).items()}
@@ -107,7 +110,10 @@ class AmiClient:
         variables: Mapping[str, str] | None = None,
         timeout_ms: int = 30000,
     ) -> AmiResponse:
-        """Originate a call asynchronously; the response says whether Asterisk queued it."""
+        """Originate a call; returns once the channel answered (OriginateResponse).
+
+        panoramisk waits for the OriginateResponse event of an async Originate, so the
+        wait is bounded by the ring timeout plus a margin, not the action timeout."""
         fields: dict[str, str | list[str]] = {
             "Action": "Originate",
             "Channel": channel,
@@ -120,7 +126,7 @@ class AmiClient:
         }
         if variables:
             fields["Variable"] = [f"{name}={value}" for name, value in variables.items()]
-        response = await self.action(fields)
+        response = await self.action(fields, timeout=timeout_ms / 1000 + 5)
         if not response.success:
             raise AmiError(f"Originate refused: {response.message}")
         return response

@@ -8,19 +8,23 @@ hotline exactly as a trunk call would.  Desk endpoints are Local channels too.
 from __future__ import annotations
 
 import hashlib
+import wave
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from samad_ivr.storage.roster import RosterRepository
 
 from samad_ivr.ami.client import AmiClient
 from samad_ivr.audio.recording import channel_rms
+from samad_ivr.cli import place_call
 from samad_ivr.domain.tracking import is_valid_tracking_code
+from samad_ivr.storage.roster import RosterRepository
 
-from .conftest import AsteriskInstance, call_row, wait_for
+from .conftest import AsteriskInstance, call_row, e2e_settings, wait_for
 
 TEHRAN = ZoneInfo("Asia/Tehran")
+ROOT_SOUNDS = Path(__file__).resolve().parents[2] / "recordings" / "fa"
 CALL_TIMEOUT = 240.0
 
 
@@ -211,3 +215,34 @@ async def test_caller_hanging_up_during_greeting_leaves_a_call_row_only(
     assert call["disposition"] == "abandoned"
     assert await db_pool.fetchval("SELECT count(*) FROM requests") == 0
     assert await db_pool.fetchval("SELECT count(*) FROM sms_outbox") == 0
+
+
+async def test_samad_ivr_call_places_a_call_that_speaks_the_given_audio(
+    asterisk: AsteriskInstance,
+    db_pool: asyncpg.Pool,
+    database_url: str,
+    start_service: object,
+    tmp_path: Path,
+) -> None:
+    await seed_roster(db_pool, desk="Local/answer@samad-test-desk")
+    await start_service()  # type: ignore[operator]
+    audio = tmp_path / "caller.wav"
+    with wave.open(str(audio), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(ROOT_SOUNDS.joinpath("demo-caller-request.sln").read_bytes())
+
+    settings = e2e_settings(asterisk, database_url)
+    assert await place_call(settings, "09181234509", str(audio), "111") == 0
+
+    call = await finished_call(db_pool, "09181234509")
+    assert call["disposition"] == "answered"
+    assert list((asterisk.sounds_dir / "demo-caller").glob("*.sln"))
+
+
+async def test_samad_ivr_call_refuses_a_caller_id_that_is_not_a_number(
+    asterisk: AsteriskInstance, database_url: str
+) -> None:
+    settings = e2e_settings(asterisk, database_url)
+    assert await place_call(settings, "0918\r\nAction: Originate", None, "111") == 2
