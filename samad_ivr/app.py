@@ -14,6 +14,8 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from aiohttp import web
+
 from samad_ivr.agi.handlers.common import RouteDeps
 from samad_ivr.agi.routes import build_routes
 from samad_ivr.agi.server import FastAgiServer
@@ -27,6 +29,7 @@ from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_po
 from samad_ivr.storage.migrations import apply_migrations, migrations_dir
 from samad_ivr.storage.requests import RequestRepository
 from samad_ivr.storage.roster import RosterRepository
+from samad_ivr.web.app import Feature, WebDeps, create_app
 from scheduler.schedule import Jobs, build_scheduler
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,8 @@ class Service:
         self.agi: FastAgiServer | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._stack = contextlib.AsyncExitStack()
+        # Each web feature module contributes its routes (see samad_ivr.web.app).
+        self.web_features: list[Feature] = []
 
     async def start(self) -> None:
         s = self.settings
@@ -81,11 +86,22 @@ class Service:
         self._stack.push_async_callback(self.agi.close)
         log.info("FastAGI listening on %s", s.agi_bind)
 
+        await self._start_web(pool)
+
         scheduler = build_scheduler(
             Jobs(replay_spool=self.replay_spool, sweep_recordings=self.sweep_recordings)
         )
         scheduler.start()
         self._stack.callback(scheduler.shutdown, wait=False)
+
+    async def _start_web(self, pool: Pool) -> None:
+        s = self.settings
+        app = create_app(WebDeps(settings=s, pool=pool), features=self.web_features)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        self._stack.push_async_callback(runner.cleanup)
+        await web.TCPSite(runner, s.web_bind.host, s.web_bind.port).start()
+        log.info("web listening on http://%s", s.web_bind)
 
     async def replay_spool(self) -> None:
         stats = await self.spool.replay(self.intake, self.finaliser)

@@ -34,7 +34,8 @@ class HostPort:
     @classmethod
     def parse(cls, text: str, name: str) -> HostPort:
         host, sep, port = text.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        # Port 0 asks the OS for a free port (tests).
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
             raise SettingsError(f"{name} must look like HOST:PORT, got {text!r}")
         return cls(host.strip("[]"), int(port))
 

@@ -86,6 +86,7 @@ def e2e_settings(asterisk: AsteriskInstance, database_url: str, **overrides: str
         "SAMAD_RECORDINGS_DIR": str(asterisk.recordings_dir),
         "SAMAD_SPOOL_DIR": str(asterisk.spool_dir),
         "SAMAD_SOUNDS_DIR": str(asterisk.sounds_dir),
+        "SAMAD_WEB_BIND": "127.0.0.1:0",
         "SAMAD_CENTER": "hamedan",
         "SAMAD_DESK_RING_SECONDS": "4",
         "SAMAD_DEPUTY_RING_SECONDS": "4",

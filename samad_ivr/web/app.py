@@ -1,0 +1,52 @@
+"""The aiohttp web application served by `samad-ivr serve` (consoles, API, callbacks).
+
+Long-lived things (pool, repositories) come in through `WebDeps`; views find them with
+typed AppKeys.  Each feature adds its routes in its own `setup(app)` function, listed in
+`setup_routes`, so modules never reach into each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from samad_ivr.settings import Settings
+from samad_ivr.storage.db import Pool
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True, slots=True)
+class WebDeps:
+    settings: Settings
+    pool: Pool
+
+
+DEPS = web.AppKey("deps", WebDeps)
+
+Feature = Callable[[web.Application], None]
+
+
+async def health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_app(deps: WebDeps, features: Iterable[Feature] = ()) -> web.Application:
+    app = web.Application(client_max_size=8 * 1024 * 1024)
+    app[DEPS] = deps
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    app.router.add_get("/healthz", health)
+    app.router.add_static("/static", HERE / "static", append_version=False)
+    for feature in features:
+        feature(app)
+    return app
