@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
-from samad_ivr.agi.channel import AgiChannel
+from samad_ivr.agi.protocol import AgiEnvironment
 from samad_ivr.calls.finaliser import RecordingFinaliser
 from samad_ivr.calls.intake import CallIntake
 from samad_ivr.calls.report import (
@@ -21,6 +22,17 @@ from samad_ivr.calls.spool import Spool
 from samad_ivr.settings import CallSettings
 
 
+class Channel(Protocol):
+    """The part of AgiChannel the handlers use; tests pass an in-memory fake."""
+
+    @property
+    def env(self) -> AgiEnvironment: ...
+
+    async def get_full_variable(self, expression: str) -> str | None: ...
+
+    async def set_variable(self, name: str, value: str) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RouteDeps:
     routing: RoutingService
@@ -32,7 +44,7 @@ class RouteDeps:
     clock: Callable[[], datetime]
 
 
-async def read_report(channel: AgiChannel) -> CallReport:
+async def read_report(channel: Channel) -> CallReport:
     """One round trip reads every variable the dialplan left on the channel."""
     joined = await channel.get_full_variable(channel_expression())
     return build_report(

@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 
 from samad_ivr.agi import variables as v
-from samad_ivr.agi.channel import AgiChannel
-from samad_ivr.agi.handlers.common import RouteDeps, read_report
+from samad_ivr.agi.handlers.common import Channel, RouteDeps, read_report
 from samad_ivr.calls.report import CallReport
 from samad_ivr.calls.routing import RosterSnapshot, RosterUnavailable
 from samad_ivr.domain.phone import normalise_caller_id
@@ -21,7 +20,7 @@ from samad_ivr.storage.db import StorageUnavailable
 log = logging.getLogger(__name__)
 
 
-async def handle(channel: AgiChannel, deps: RouteDeps) -> None:
+async def handle(channel: Channel, deps: RouteDeps) -> None:
     report = await read_report(channel)
     log.info("inbound call from %s", normalise_caller_id(report.caller_raw).masked)
     await channel.set_variable(v.MESSAGE_MAX, str(deps.calls.message_max_seconds))
@@ -48,7 +47,7 @@ async def _store_start(deps: RouteDeps, report: CallReport) -> None:
 
 
 async def _route_to_desk(
-    channel: AgiChannel, deps: RouteDeps, slot: DutySlot, snapshot: RosterSnapshot
+    channel: Channel, deps: RouteDeps, slot: DutySlot, snapshot: RosterSnapshot
 ) -> None:
     official = slot.official
     log.info("on duty: official %s at %s", official.id, official.desk_endpoint)
@@ -67,7 +66,7 @@ async def _route_to_desk(
 
 
 async def _announce_closed(
-    channel: AgiChannel, deps: RouteDeps, decision: Closed, snapshot: RosterSnapshot
+    channel: Channel, deps: RouteDeps, decision: Closed, snapshot: RosterSnapshot
 ) -> None:
     prompts = ["closed-intro"]
     session = decision.next_session

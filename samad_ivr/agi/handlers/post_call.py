@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 
-from samad_ivr.agi.channel import AgiChannel
-from samad_ivr.agi.handlers.common import RouteDeps, read_report
+from samad_ivr.agi.handlers.common import Channel, RouteDeps, read_report
 from samad_ivr.storage.db import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
 
-async def handle(channel: AgiChannel, deps: RouteDeps) -> None:
+async def handle(channel: Channel, deps: RouteDeps) -> None:
     report = await read_report(channel)
     try:
         result = await deps.intake.take(report, final=True)
