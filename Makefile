@@ -23,4 +23,5 @@ prompts: bootstrap
 
 stop:
 	-scripts/asterisk-dev.sh stop
+	-scripts/kannel-dev.sh stop
 	-scripts/postgres-dev.sh stop

@@ -24,6 +24,8 @@ from samad_ivr.calls.intake import CallIntake
 from samad_ivr.calls.routing import RoutingService
 from samad_ivr.calls.spool import Spool
 from samad_ivr.settings import Settings
+from samad_ivr.sms.service import start_sms
+from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_pool
 from samad_ivr.storage.migrations import apply_migrations, migrations_dir
@@ -62,6 +64,7 @@ class Service:
             calls=calls,
             requests=requests,
             roster=roster,
+            templates=TemplateRepository(pool),
             recordings_dir=s.recordings_dir,
             center_code=s.center_code,
             tz=tz,
@@ -86,6 +89,9 @@ class Service:
         self._stack.push_async_callback(self.agi.close)
         log.info("FastAGI listening on %s", s.agi_bind)
 
+        sms = await start_sms(pool, s.sms, web_app_public_url=f"http://{s.web_bind}")
+        self._stack.push_async_callback(sms.close)
+        self.web_features.append(sms.web_feature)
         await self._start_web(pool)
 
         scheduler = build_scheduler(

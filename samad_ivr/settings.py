@@ -8,6 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from samad_ivr.sms.config import SmsSettings
 
 
 class SettingsError(ValueError):
@@ -74,7 +78,7 @@ class Settings:
     recordings_dir: Path
     spool_dir: Path
     sounds_dir: Path
-    sms_sender_name: str
+    sms: SmsSettings
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -112,5 +116,12 @@ class Settings:
             recordings_dir=Path(get("RECORDINGS_DIR", str(state / "recordings"))),
             spool_dir=Path(get("SPOOL_DIR", str(state / "spool"))),
             sounds_dir=Path(get("SOUNDS_DIR", str(state / "sounds"))),
-            sms_sender_name=get("SMS_SENDER_NAME", "سامد"),
+            sms=_sms_settings(env),
         )
+
+
+def _sms_settings(env: Mapping[str, str]) -> SmsSettings:
+    # Imported here: the SMS settings module builds on Secret/SettingsError above.
+    from samad_ivr.sms.config import SmsSettings
+
+    return SmsSettings.from_env(env)

@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 from samad_ivr.audio.recording import RecordingError, RecordingInfo, inspect_recording
 from samad_ivr.calls.report import CallReport
-from samad_ivr.calls.sms_text import tracking_code_sms
 from samad_ivr.domain.call_outcome import CallOutcome, LegFacts, decide_outcome
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.domain.tracking import new_tracking_code
 from samad_ivr.storage.calls import CallRepository, CallUpsert, RecordingKind
 from samad_ivr.storage.requests import RegisteredRequest, RequestRepository
+from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.roster import RosterRepository
 
 log = logging.getLogger(__name__)
@@ -42,11 +42,13 @@ class CallIntake:
         calls: CallRepository,
         requests: RequestRepository,
         roster: RosterRepository,
+        templates: TemplateRepository,
         recordings_dir: Path,
         center_code: str,
         tz: ZoneInfo,
     ) -> None:
         self._calls = calls
+        self._templates = templates
         self._requests = requests
         self._roster = roster
         self._recordings_dir = recordings_dir
@@ -97,6 +99,8 @@ class CallIntake:
         if outcome.official_id is not None:
             agency_id = await self._roster.agency_of(outcome.official_id)
         registered_at = datetime.now(UTC)
+        # Admins edit the text; it is loaded before the registering transaction.
+        render = await self._templates.tracking_code_renderer(registered_at, self._tz)
         request = await self._requests.register(
             call_id=call_id,
             caller_e164=caller.e164,
@@ -104,7 +108,7 @@ class CallIntake:
             agency_id=agency_id,
             # Caller ID can be spoofed: the code goes by SMS to mobiles only.
             sms_destination=caller.e164 if caller.is_mobile else None,
-            sms_body_template=lambda code: tracking_code_sms(code, registered_at, self._tz),
+            sms_body_template=render,
             new_code=lambda: new_tracking_code(self._rng),
         )
         if request.created:

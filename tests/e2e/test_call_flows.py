@@ -93,7 +93,8 @@ def assert_tracking_sms(
     assert request["status"] == "registered"
     assert len(sms) == 1
     assert sms[0]["destination"] == caller_e164
-    assert sms[0]["status"] == "queued"
+    # The outbox worker of the service (log provider here) may already have sent it.
+    assert sms[0]["status"] in ("queued", "submitted")
     assert code in sms[0]["body"].splitlines()
 
 

@@ -19,6 +19,7 @@ from samad_ivr.calls.intake import CallIntake
 from samad_ivr.calls.routing import RoutingService
 from samad_ivr.calls.spool import Spool
 from samad_ivr.settings import Settings
+from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import create_pool
 from samad_ivr.storage.requests import RequestRepository
@@ -66,6 +67,7 @@ def deps_for(pool: asyncpg.Pool, tmp_path: Path, now: datetime) -> RouteDeps:
         calls=calls,
         requests=RequestRepository(pool),
         roster=roster,
+        templates=TemplateRepository(pool),
         recordings_dir=tmp_path,
         center_code="hamedan",
         tz=TEHRAN,

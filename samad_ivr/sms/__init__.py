@@ -1,0 +1,1 @@
+"""Outbox worker, SMS providers, delivery reports and inbound SMS."""
