@@ -5,6 +5,7 @@ samad-ivr migrate                    apply database migrations and exit
 samad-ivr call --from 09181234567    place a test call through AMI
 samad-ivr seed-demo                  a demo center with an official on duty now
 samad-ivr prompts                    regenerate recordings/fa from the manifest
+samad-ivr user add --username U --role R [--center CODE]   a web console account
 """
 
 from __future__ import annotations
@@ -32,7 +33,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("seed-demo", help="create a demo center with an official on duty now")
     prompts = commands.add_parser("prompts", help="regenerate the Persian prompts")
     prompts.add_argument("--only-missing", action="store_true")
-    args = parser.parse_args(argv)
+    user = commands.add_parser(
+        "user",
+        help="console users: user add --username U --role R [--center CODE] [--full-name N]",
+    )
+    user.add_argument("action", choices=["add"])
+    # `user add` parses its own options (samad_ivr.accounts_cli).
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "user":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     configure_logging(args.log_level)
     try:
@@ -58,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from samad_ivr.demo import seed_demo
 
         return asyncio.run(seed_demo(settings))
+    if args.command == "user":
+        from samad_ivr.accounts_cli import user_add
+
+        return asyncio.run(user_add(settings, extra))
     if args.command == "prompts":
         from samad_ivr.audio.prompts import main as prompts_main
 

@@ -10,28 +10,39 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Coroutine
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from samad_ivr.agi.handlers.common import RouteDeps
+from samad_ivr.agi.handlers.subscribe import SubscribeDeps
 from samad_ivr.agi.routes import build_routes
 from samad_ivr.agi.server import FastAgiServer
 from samad_ivr.calls.finaliser import RecordingFinaliser
 from samad_ivr.calls.intake import CallIntake
 from samad_ivr.calls.routing import RoutingService
 from samad_ivr.calls.spool import Spool
+from samad_ivr.jobs.announcements import queue_session_announcements
+from samad_ivr.jobs.holidays import seed_holidays
+from samad_ivr.jobs.visit_warnings import warn_officials_at_risk
 from samad_ivr.settings import Settings
 from samad_ivr.sms.service import start_sms
 from samad_ivr.sms.templates import TemplateRepository
+from samad_ivr.storage.accounts import AccountRepository
 from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_pool
 from samad_ivr.storage.migrations import apply_migrations, migrations_dir
+from samad_ivr.storage.notices import NoticeRepository
 from samad_ivr.storage.requests import RequestRepository
 from samad_ivr.storage.roster import RosterRepository
+from samad_ivr.web.admin_routes import setup_admin
 from samad_ivr.web.app import Feature, WebDeps, create_app
+from samad_ivr.web.openapi import setup_openapi
+from samad_ivr.web.public import public_feature
+from samad_ivr.web.reports import reports_feature
+from samad_ivr.web.security import setup_security
 from scheduler.schedule import Jobs, build_scheduler
 
 log = logging.getLogger(__name__)
@@ -45,8 +56,15 @@ class Service:
         self.agi: FastAgiServer | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._stack = contextlib.AsyncExitStack()
-        # Each web feature module contributes its routes (see samad_ivr.web.app).
-        self.web_features: list[Feature] = []
+        # Each web feature module contributes its routes (see samad_ivr.web.app);
+        # security first: its middlewares guard everything added after it.
+        self.web_features: list[Feature] = [
+            setup_security,
+            setup_openapi,
+            setup_admin,
+            reports_feature(),
+            public_feature(),
+        ]
 
     async def start(self) -> None:
         s = self.settings
@@ -84,7 +102,12 @@ class Service:
             sounds_dir=s.sounds_dir,
             clock=lambda: datetime.now(UTC),
         )
-        self.agi = FastAgiServer(build_routes(deps), command_timeout=s.calls.agi_command_timeout)
+        subscribe_deps = SubscribeDeps(
+            subscriptions=NoticeRepository(pool), center_code=s.center_code, clock=deps.clock
+        )
+        self.agi = FastAgiServer(
+            build_routes(deps, subscribe_deps), command_timeout=s.calls.agi_command_timeout
+        )
         await self.agi.start(s.agi_bind.host, s.agi_bind.port)
         self._stack.push_async_callback(self.agi.close)
         log.info("FastAGI listening on %s", s.agi_bind)
@@ -94,9 +117,7 @@ class Service:
         self.web_features.append(sms.web_feature)
         await self._start_web(pool)
 
-        scheduler = build_scheduler(
-            Jobs(replay_spool=self.replay_spool, sweep_recordings=self.sweep_recordings)
-        )
+        scheduler = build_scheduler(self._jobs(pool))
         scheduler.start()
         self._stack.callback(scheduler.shutdown, wait=False)
 
@@ -108,6 +129,30 @@ class Service:
         self._stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, s.web_bind.host, s.web_bind.port).start()
         log.info("web listening on http://%s", s.web_bind)
+
+    def _jobs(self, pool: Pool) -> Jobs:
+        days_before = self.settings.notice_days_before
+
+        async def announce() -> None:
+            await queue_session_announcements(pool, datetime.now(UTC), days_before)
+
+        async def warn() -> None:
+            await warn_officials_at_risk(pool, datetime.now(UTC))
+
+        async def holidays() -> None:
+            await seed_holidays(pool, datetime.now(UTC))
+
+        async def purge() -> None:
+            await AccountRepository(pool).purge(datetime.now(UTC) - timedelta(days=30))
+
+        return Jobs(
+            replay_spool=self.replay_spool,
+            sweep_recordings=self.sweep_recordings,
+            announce_sessions=_quiet_when_db_down(announce),
+            warn_visits=_quiet_when_db_down(warn),
+            seed_holidays=_quiet_when_db_down(holidays),
+            purge_accounts=_quiet_when_db_down(purge),
+        )
 
     async def replay_spool(self) -> None:
         stats = await self.spool.replay(self.intake, self.finaliser)
@@ -149,6 +194,18 @@ class Service:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await self._stack.aclose()
+
+
+def _quiet_when_db_down(job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    """A job that finds the database down logs one line and waits for its next run."""
+
+    async def run() -> None:
+        try:
+            await job()
+        except StorageUnavailable as exc:
+            log.warning("job %s skipped: %s", job.__name__, exc)
+
+    return run
 
 
 async def serve(settings: Settings) -> None:

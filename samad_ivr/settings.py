@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from samad_ivr.sms.config import SmsSettings
+    from samad_ivr.web.config import WebSettings
 
 
 class SettingsError(ValueError):
@@ -79,6 +80,8 @@ class Settings:
     spool_dir: Path
     sounds_dir: Path
     sms: SmsSettings
+    web: WebSettings
+    notice_days_before: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -117,11 +120,19 @@ class Settings:
             spool_dir=Path(get("SPOOL_DIR", str(state / "spool"))),
             sounds_dir=Path(get("SOUNDS_DIR", str(state / "sounds"))),
             sms=_sms_settings(env),
+            web=_web_settings(env),
+            notice_days_before=integer("NOTICE_DAYS_BEFORE", 3, 0, 60),
         )
 
 
+# The groups below are imported late: their modules build on Secret/SettingsError above.
 def _sms_settings(env: Mapping[str, str]) -> SmsSettings:
-    # Imported here: the SMS settings module builds on Secret/SettingsError above.
     from samad_ivr.sms.config import SmsSettings
 
     return SmsSettings.from_env(env)
+
+
+def _web_settings(env: Mapping[str, str]) -> WebSettings:
+    from samad_ivr.web.config import WebSettings
+
+    return WebSettings.from_env(env)

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+TEHRAN = "Asia/Tehran"
 
 Job = Callable[[], Awaitable[object]]
 
@@ -16,6 +20,10 @@ Job = Callable[[], Awaitable[object]]
 class Jobs:
     replay_spool: Job  # spooled call reports -> database
     sweep_recordings: Job  # pending call recordings -> hashed and stored
+    announce_sessions: Job  # SMS to subscribers N days before each duty session
+    warn_visits: Job  # province admins hear of officials who may miss 4 visits a year
+    seed_holidays: Job  # Iran's holidays for this and next Jalali year, once per year
+    purge_accounts: Job  # expired web sessions and old login attempts
 
 
 def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
@@ -26,5 +34,29 @@ def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     scheduler.add_job(jobs.replay_spool, IntervalTrigger(seconds=15), id="replay_spool", **common)
     scheduler.add_job(
         jobs.sweep_recordings, IntervalTrigger(seconds=60), id="sweep_recordings", **common
+    )
+    # Announcements only in daytime hours: nobody wants a notice SMS at night.
+    scheduler.add_job(
+        jobs.announce_sessions,
+        CronTrigger(hour="9-20", minute=5, timezone=TEHRAN),
+        id="announce_sessions",
+        **common,
+    )
+    scheduler.add_job(
+        jobs.warn_visits,
+        CronTrigger(day_of_week="sat", hour=8, timezone=TEHRAN),
+        id="warn_visits",
+        **common,
+    )
+    # Also at start-up (next_run_time=now), so a new center has its holidays at once.
+    scheduler.add_job(
+        jobs.seed_holidays,
+        CronTrigger(hour=3, timezone=TEHRAN),
+        id="seed_holidays",
+        next_run_time=datetime.now(UTC),
+        **common,
+    )
+    scheduler.add_job(
+        jobs.purge_accounts, CronTrigger(hour=4, timezone=TEHRAN), id="purge_accounts", **common
     )
     return scheduler

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from samad_ivr.agi.handlers import inbound, post_call, register
+from samad_ivr.agi.handlers import inbound, post_call, register, subscribe
 from samad_ivr.agi.handlers.common import RouteDeps
 from samad_ivr.agi.server import Handler
 
 
-def build_routes(deps: RouteDeps) -> Mapping[str, Handler]:
+def build_routes(deps: RouteDeps, subscribe_deps: subscribe.SubscribeDeps) -> Mapping[str, Handler]:
     return {
         "inbound": partial(inbound.handle, deps=deps),
         "register": partial(register.handle, deps=deps),
         "post_call": partial(post_call.handle, deps=deps),
+        "subscribe": partial(subscribe.handle, deps=subscribe_deps),
     }

@@ -38,6 +38,7 @@ ANNOUNCE = "SAMAD_ANNOUNCE"  # &-joined prompt names for Playback
 CODE_PROMPTS = "SAMAD_CODE_PROMPTS"  # &-joined digit prompts of the tracking code
 TRACKING_CODE = "SAMAD_TRACKING_CODE"
 REGISTER_DEFERRED = "SAMAD_REGISTER_DEFERRED"  # registration spooled; code follows by SMS
+SUBSCRIBED = "SAMAD_SUBSCRIBED"  # 1 when the caller was subscribed to duty notices
 AGI_ERROR = "SAMAD_AGI_ERROR"  # set by the FastAGI server when a handler failed
 
 # Values of ROUTE: each names a context samad-route-<value> in the dialplan.

@@ -20,9 +20,9 @@ from samad_ivr.calls.report import CallReport
 from samad_ivr.domain.call_outcome import CallOutcome, LegFacts, decide_outcome
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.domain.tracking import new_tracking_code
+from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.calls import CallRepository, CallUpsert, RecordingKind
 from samad_ivr.storage.requests import RegisteredRequest, RequestRepository
-from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.roster import RosterRepository
 
 log = logging.getLogger(__name__)

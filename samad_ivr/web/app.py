@@ -37,7 +37,8 @@ async def health(_request: web.Request) -> web.Response:
 
 
 def create_app(deps: WebDeps, features: Iterable[Feature] = ()) -> web.Application:
-    app = web.Application(client_max_size=8 * 1024 * 1024)
+    # Officials' recorded prompts may be up to 10 MB (checked with a clear message).
+    app = web.Application(client_max_size=11 * 1024 * 1024)
     app[DEPS] = deps
     aiohttp_jinja2.setup(
         app,

@@ -195,7 +195,7 @@ async def test_off_hours_call_hears_next_session_and_leaves_a_message(
 ) -> None:
     await seed_roster(db_pool, desk="Local/answer@samad-test-desk", on_duty_now=False)
     await start_service()  # type: ignore[operator]
-    await place(ami, "09181234505", "speak", SAMAD_TEST_REPEATS="3")
+    await place(ami, "09181234505", "speak", SAMAD_TEST_REPEATS="5")
 
     call = await finished_call(db_pool, "09181234505")
     assert call["disposition"] == "message"
@@ -247,3 +247,20 @@ async def test_samad_ivr_call_refuses_a_caller_id_that_is_not_a_number(
 ) -> None:
     settings = e2e_settings(asterisk, database_url)
     assert await place_call(settings, "0918\r\nAction: Originate", None, "111") == 2
+
+
+async def test_off_hours_caller_pressing_2_is_subscribed_to_session_notices(
+    asterisk: AsteriskInstance, ami: AmiClient, db_pool: asyncpg.Pool, start_service: object
+) -> None:
+    await seed_roster(db_pool, desk="Local/answer@samad-test-desk", on_duty_now=False)
+    await start_service()  # type: ignore[operator]
+    await place(ami, "09181234510", "notice-key", SAMAD_TEST_REPEATS="2")
+
+    call = await finished_call(db_pool, "09181234510")
+    assert call["route"] == "closed"
+    subscription = await db_pool.fetchrow(
+        "SELECT * FROM subscriptions WHERE destination = '+989181234510'"
+    )
+    assert subscription is not None
+    assert subscription["source"] == "ivr"
+    assert call["disposition"] == "message"

@@ -15,13 +15,11 @@ from datetime import datetime
 from typing import Protocol
 
 from samad_ivr.agi.protocol import AgiEnvironment
+from samad_ivr.agi.variables import SUBSCRIBED
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.storage.db import StorageUnavailable
 
 log = logging.getLogger(__name__)
-
-# Belongs in samad_ivr.agi.variables (set by the service, read by the dialplan).
-SUBSCRIBED = "SAMAD_SUBSCRIBED"
 
 
 class SubscribeChannel(Protocol):
@@ -59,8 +57,9 @@ async def handle(channel: SubscribeChannel, deps: SubscribeDeps) -> None:
     except StorageUnavailable as exc:
         log.warning("subscription of %s not stored: %s", caller.masked, exc)
         done = False
-    if not done:
-        log.error("subscription of %s failed (center %r)", caller.masked, deps.center_code)
     else:
-        log.info("%s subscribed to duty notices", caller.masked)
+        if done:
+            log.info("%s subscribed to duty notices", caller.masked)
+        else:
+            log.error("no center %r: subscription of %s dropped", deps.center_code, caller.masked)
     await channel.set_variable(SUBSCRIBED, "1" if done else "0")

@@ -1,0 +1,235 @@
+"""Console users, their server-side sessions and the login attempt log.
+
+Session tokens never reach the database: callers pass the SHA-256 of the cookie value.
+Password hashes are opaque strings here (argon2 lives in the web layer).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import asyncpg
+
+from samad_ivr.storage.db import Pool, StorageError, connection, require_aware
+
+
+class Role(StrEnum):
+    SUPERUSER = "superuser"
+    PROVINCE_ADMIN = "province_admin"
+    OFFICIAL = "official"
+    AGENCY_STAFF = "agency_staff"
+    INSPECTOR = "inspector"
+    NATIONAL_LISTENER = "national_listener"
+
+
+NATIONAL_ROLES: frozenset[Role] = frozenset({Role.SUPERUSER, Role.NATIONAL_LISTENER})
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    center_id: int | None
+    official_id: int | None
+    agency_id: int | None
+
+    @property
+    def is_national(self) -> bool:
+        return self.role in NATIONAL_ROLES
+
+    def sees_center(self, center_id: int) -> bool:
+        """National roles see every center; everyone else only their own."""
+        return self.is_national or (self.center_id is not None and self.center_id == center_id)
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    username: str
+    full_name: str
+    role: Role
+    center_id: int | None = None
+    official_id: int | None = None
+    agency_id: int | None = None
+
+
+class AccountError(StorageError):
+    """A user cannot be created as asked (duplicate name, wrong center, ...)."""
+
+
+class LoginOutcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    THROTTLED = "throttled"
+
+
+_USER_COLUMNS = "u.id, u.username, u.full_name, u.role, u.center_id, u.official_id, u.agency_id"
+
+INSERT_USER_SQL = f"""
+INSERT INTO users AS u (username, full_name, role, center_id, official_id, agency_id,
+                        password_hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING {_USER_COLUMNS}
+"""
+
+CREDENTIALS_SQL = f"""
+SELECT {_USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = $1 AND u.is_active
+"""
+
+SET_PASSWORD_SQL = "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1"
+
+COUNT_ROLE_SQL = "SELECT count(*) FROM users WHERE role = $1 AND is_active"
+
+CENTER_ID_SQL = "SELECT id FROM centers WHERE code = $1"
+
+INSERT_SESSION_SQL = """
+INSERT INTO web_sessions (token_hash, user_id, expires_at, client_ip) VALUES ($1, $2, $3, $4)
+"""
+
+SESSION_USER_SQL = f"""
+SELECT {_USER_COLUMNS}
+FROM web_sessions s JOIN users u ON u.id = s.user_id
+WHERE s.token_hash = $1 AND s.expires_at > now() AND u.is_active
+"""
+
+DELETE_SESSION_SQL = "DELETE FROM web_sessions WHERE token_hash = $1"
+
+PURGE_SESSIONS_SQL = "DELETE FROM web_sessions WHERE expires_at <= now()"
+
+PURGE_ATTEMPTS_SQL = "DELETE FROM login_attempts WHERE attempted_at < $1"
+
+INSERT_ATTEMPT_SQL = """
+INSERT INTO login_attempts (username, client_ip, outcome) VALUES ($1, $2, $3)
+"""
+
+# A success for the username ends its run of failures; a success from an address does
+# not clear that address (one valid account must not unlock guessing at the others).
+RECENT_FAILURES_SQL = """
+SELECT
+  (SELECT count(*) FROM login_attempts a
+   WHERE a.username = $1 AND a.outcome = 'failure' AND a.attempted_at > $3
+     AND a.attempted_at > coalesce(
+       (SELECT max(b.attempted_at) FROM login_attempts b
+        WHERE b.username = $1 AND b.outcome = 'success'), '-infinity')) AS by_username,
+  (SELECT count(*) FROM login_attempts a
+   WHERE a.client_ip = $2 AND a.outcome = 'failure' AND a.attempted_at > $3) AS by_ip
+"""
+
+
+def _user(row: asyncpg.Record) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        full_name=row["full_name"],
+        role=Role(row["role"]),
+        center_id=row["center_id"],
+        official_id=row["official_id"],
+        agency_id=row["agency_id"],
+    )
+
+
+def validate_new_user(new: NewUser) -> None:
+    """Raise `AccountError` unless `new` describes a user the schema will accept."""
+    if not USERNAME_RE.match(new.username):
+        raise AccountError(
+            "username must be 3-64 characters: lowercase latin letters, digits, '_', '.', '-'"
+        )
+    if len(new.full_name) > 200:
+        raise AccountError("full name is longer than 200 characters")
+    if new.role in NATIONAL_ROLES and new.center_id is not None:
+        raise AccountError(f"role {new.role} is national and takes no center")
+    if new.role not in NATIONAL_ROLES and new.center_id is None:
+        raise AccountError(f"role {new.role} needs a center")
+
+
+class AccountRepository:
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    async def center_id(self, code: str) -> int | None:
+        async with connection(self._pool) as conn:
+            value: int | None = await conn.fetchval(CENTER_ID_SQL, code)
+            return value
+
+    async def create_user(self, new: NewUser, password_hash: str) -> User:
+        validate_new_user(new)
+        async with connection(self._pool) as conn:
+            try:
+                row = await conn.fetchrow(
+                    INSERT_USER_SQL,
+                    new.username,
+                    new.full_name,
+                    new.role.value,
+                    new.center_id,
+                    new.official_id,
+                    new.agency_id,
+                    password_hash,
+                )
+            except asyncpg.UniqueViolationError as exc:
+                raise AccountError(f"username {new.username!r} is taken") from exc
+            except asyncpg.ForeignKeyViolationError as exc:
+                raise AccountError(
+                    "center, official or agency does not exist (or is in another center)"
+                ) from exc
+            except asyncpg.CheckViolationError as exc:
+                raise AccountError(f"user rejected by the schema: {exc.constraint_name}") from exc
+        assert row is not None
+        return _user(row)
+
+    async def count_with_role(self, role: Role) -> int:
+        async with connection(self._pool) as conn:
+            value: int = await conn.fetchval(COUNT_ROLE_SQL, role.value)
+            return value
+
+    async def credentials(self, username: str) -> tuple[User, str] | None:
+        """The active user called `username` and their password hash."""
+        async with connection(self._pool) as conn:
+            row = await conn.fetchrow(CREDENTIALS_SQL, username)
+        return None if row is None else (_user(row), row["password_hash"])
+
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        async with connection(self._pool) as conn:
+            await conn.execute(SET_PASSWORD_SQL, user_id, password_hash)
+
+    async def create_session(
+        self, token_hash: bytes, user_id: int, expires_at: datetime, client_ip: str
+    ) -> None:
+        require_aware(expires_at, "expires_at")
+        async with connection(self._pool) as conn:
+            await conn.execute(INSERT_SESSION_SQL, token_hash, user_id, expires_at, client_ip)
+
+    async def session_user(self, token_hash: bytes) -> User | None:
+        async with connection(self._pool) as conn:
+            row = await conn.fetchrow(SESSION_USER_SQL, token_hash)
+        return None if row is None else _user(row)
+
+    async def delete_session(self, token_hash: bytes) -> None:
+        async with connection(self._pool) as conn:
+            await conn.execute(DELETE_SESSION_SQL, token_hash)
+
+    async def record_attempt(self, username: str, client_ip: str, outcome: LoginOutcome) -> None:
+        async with connection(self._pool) as conn:
+            await conn.execute(INSERT_ATTEMPT_SQL, username, client_ip, outcome.value)
+
+    async def recent_failures(
+        self, username: str, client_ip: str, since: datetime
+    ) -> tuple[int, int]:
+        """Failed logins since `since`: (for this username, from this address)."""
+        require_aware(since, "since")
+        async with connection(self._pool) as conn:
+            row = await conn.fetchrow(RECENT_FAILURES_SQL, username, client_ip, since)
+        assert row is not None
+        return row["by_username"], row["by_ip"]
+
+    async def purge(self, attempts_before: datetime) -> None:
+        """Drop expired sessions and login attempts older than `attempts_before`."""
+        require_aware(attempts_before, "attempts_before")
+        async with connection(self._pool) as conn:
+            await conn.execute(PURGE_SESSIONS_SQL)
+            await conn.execute(PURGE_ATTEMPTS_SQL, attempts_before)

@@ -1,0 +1,25 @@
+"""The admin console as one web feature: `create_app(deps, [..., setup_admin])`.
+
+Needs `setup_security` (sessions, CSRF, `csrf_token()`) and `setup_openapi` (the slot
+API is registered with `api_route`) to be installed before it.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from samad_ivr.web.admin_agencies import setup_agency_routes
+from samad_ivr.web.admin_api import setup_slot_api
+from samad_ivr.web.admin_center import setup_center_routes
+from samad_ivr.web.admin_officials import setup_official_routes
+from samad_ivr.web.admin_roster import setup_roster_routes
+from samad_ivr.web.admin_tools import setup_tool_routes
+
+
+def setup_admin(app: web.Application) -> None:
+    setup_tool_routes(app)
+    setup_roster_routes(app)
+    setup_agency_routes(app)
+    setup_official_routes(app)
+    setup_center_routes(app)
+    setup_slot_api(app)
