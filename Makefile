@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bootstrap prompts lint stop
+.PHONY: run test bench bootstrap prompts lint stop
 
 bootstrap:
 	scripts/bootstrap.sh
@@ -17,6 +17,12 @@ test: bootstrap
 	$(VENV)/bin/mypy --strict samad_ivr
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
+
+# Benchmarks (issue 5): JSON in benchmarks/results/, table in docs/performance.md.
+bench: bootstrap
+	scripts/postgres-dev.sh start >/dev/null
+	scripts/provision-asterisk.sh >/dev/null
+	$(VENV)/bin/python -m benchmarks
 
 prompts: bootstrap
 	$(PY) -m samad_ivr prompts

@@ -1,0 +1,1 @@
+"""Benchmark harness for samad-ivr (issue #5); run with ``python -m benchmarks``."""

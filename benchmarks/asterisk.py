@@ -1,0 +1,198 @@
+"""E1: concurrent recorded calls through real Asterisk 22 and our dialplan.
+
+A separate Asterisk instance (``bench``: AMI 5040, FastAGI 4575) runs our dialplan with
+MixMonitor on; ``samad-ivr serve`` runs in a subprocess against a fresh database whose
+official on duty has a desk that answers (tests/e2e's ``samad-test-desk``).  Calls are
+AMI Originates of Local channels into ``samad-inbound``.  A call counts as completed when
+its row is stored as answered at the desk with an end time; CPU seconds of samad-ivr and
+Asterisk come from /proc over the same window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from benchmarks import procstat
+from benchmarks.harness import PYTHON, REPO
+from samad_ivr.ami.client import AmiClient
+from samad_ivr.settings import AmiSettings, Secret
+
+log = logging.getLogger(__name__)
+
+AGI_PORT = 4575
+AMI_PORT = 5040
+INSTANCE_ENV = {
+    "SAMAD_ASTERISK_INSTANCE": "bench",
+    "SAMAD_AGI_BIND": f"127.0.0.1:{AGI_PORT}",
+    "SAMAD_AMI_PORT": str(AMI_PORT),
+    "SAMAD_ASTERISK_EXTRA_CONF": " ".join(
+        str(p)
+        for p in (
+            REPO / "dialplan/demo/extensions_demo.conf",
+            REPO / "tests/e2e/extensions_test.conf",
+            Path(__file__).with_name("extensions_bench.conf"),
+        )
+    ),
+}
+CALL_DEADLINE = 150.0
+
+
+def _asterisk(*args: str) -> str:
+    return subprocess.run(
+        [str(REPO / "scripts/asterisk-dev.sh"), *args],
+        env={**os.environ, **INSTANCE_ENV},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout
+
+
+def _asterisk_pid(root_env: dict[str, str]) -> int:
+    # The recordings dir is <root>/var/spool/samad-asterisk/bench/...; the pid file is
+    # <root>/run/samad-asterisk/bench/asterisk.pid.
+    rec = root_env["SAMAD_RECORDINGS_DIR"]
+    root = rec.split("/var/spool/samad-asterisk/")[0]
+    return int(Path(root, "run/samad-asterisk/bench/asterisk.pid").read_text().strip())
+
+
+def _wait_port(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on {port}")
+
+
+async def e1_real_asterisk(calls: list[int]) -> dict[str, Any]:
+    from benchmarks.db import CENTER, fresh_database
+
+    env = dict(line.split("=", 1) for line in _asterisk("start").splitlines() if "=" in line)
+    runs: list[dict[str, Any]] = []
+    try:
+        ast_pid = _asterisk_pid(env)
+        for n in calls:
+            async with fresh_database() as url:
+                run = await _one_run(n, url, env, ast_pid, CENTER)
+            runs.append(run)
+            log.info("E1 %d calls: %s", n, run)
+            if run["failed_calls"] > n // 2:
+                break  # the box does not cope; do not try a bigger load
+    finally:
+        _asterisk("stop")
+    return {"runs": runs}
+
+
+async def _one_run(
+    n: int, url: str, env: dict[str, str], ast_pid: int, center: str
+) -> dict[str, Any]:
+    service_env = {
+        **os.environ,
+        **env,
+        "SAMAD_DATABASE_URL": url,
+        "SAMAD_AGI_BIND": f"127.0.0.1:{AGI_PORT}",
+        "SAMAD_WEB_BIND": "127.0.0.1:0",
+        "SAMAD_CENTER": center,
+        "SAMAD_DESK_RING_SECONDS": "10",
+    }
+    service = await asyncio.to_thread(_start_service, service_env, n)
+    try:
+        await asyncio.to_thread(_wait_port, AGI_PORT, 30)
+        await asyncio.sleep(2)  # background migrations (already applied) settle
+        ami = AmiClient(
+            AmiSettings(
+                host="127.0.0.1",
+                port=AMI_PORT,
+                username="samad",
+                secret=Secret("samad-dev-secret"),
+            )
+        )
+        await ami.connect()
+        cpu_samad0, cpu_ast0 = procstat.cpu_seconds(service.pid), procstat.cpu_seconds(ast_pid)
+        started = time.monotonic()
+        try:
+            originated = await asyncio.gather(
+                *(_originate(ami, i) for i in range(n)), return_exceptions=True
+            )
+        finally:
+            ami.close()
+        refused = sum(1 for r in originated if isinstance(r, BaseException))
+        done = await _wait_calls_done(url, n - refused, CALL_DEADLINE)
+        elapsed = time.monotonic() - started
+        cpu_samad = procstat.cpu_seconds(service.pid) - cpu_samad0
+        cpu_ast = procstat.cpu_seconds(ast_pid) - cpu_ast0
+        rss_mb = procstat.rss_kb(service.pid) / 1024
+    finally:
+        service.terminate()
+        try:
+            service.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            service.kill()
+            service.wait()
+    return {
+        "concurrent_calls": n,
+        "originate_failed": refused,
+        "completed_calls": done,
+        "failed_calls": n - done,
+        "window_s": round(elapsed, 1),
+        "samad_cpu_s": cpu_samad,
+        "asterisk_cpu_s": cpu_ast,
+        "samad_cpu_share_of_asterisk": cpu_samad / cpu_ast if cpu_ast else None,
+        "samad_rss_mb": rss_mb,
+    }
+
+
+def _start_service(env: dict[str, str], n: int) -> subprocess.Popen[bytes]:
+    """`samad-ivr serve` as deployed, logging at its default level to a file."""
+    log_path = REPO / "benchmarks" / "results" / f"e1-service-{n}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as service_log:
+        return subprocess.Popen(
+            [PYTHON, "-m", "samad_ivr", "serve"],
+            cwd=REPO,
+            env=env,
+            stdout=service_log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def _originate(ami: AmiClient, i: int) -> None:
+    await ami.originate(
+        channel="Local/s@samad-bench-caller",
+        context="samad-inbound",
+        exten="111",
+        caller_id=f"0918{i:07d}",
+        timeout_ms=30000,
+    )
+
+
+async def _wait_calls_done(url: str, expected: int, deadline: float) -> int:
+    """Calls stored as answered at the desk and ended; polls until all or the deadline."""
+    conn = await asyncpg.connect(url)
+    try:
+        end = time.monotonic() + deadline
+        done = 0
+        while time.monotonic() < end:
+            done = int(
+                await conn.fetchval(
+                    "SELECT count(*) FROM calls WHERE ended_at IS NOT NULL"
+                    " AND disposition = 'answered'"
+                )
+            )
+            if done >= expected:
+                break
+            await asyncio.sleep(1.0)
+        return done
+    finally:
+        await conn.close()

@@ -1,0 +1,45 @@
+"""The benchmark harness runs end to end on a tiny load (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run_quick(tmp_path: Path, only: str) -> dict[str, object]:
+    out = tmp_path / "quick.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", only, "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_load_generator_completes_against_b0_and_our_layer_and_writes_json(
+    tmp_path: Path,
+) -> None:
+    data = _run_quick(tmp_path, "F5")
+    f5 = data["figures"]["F5"]  # type: ignore[index]
+    for kind in ("b0", "ours"):
+        assert f5[kind]["hangups_injected"] >= 0
+    assert data["quick"] is True
+    assert isinstance(data["table"], list)
+    assert data["machine"]["nproc"] >= 1  # type: ignore[index]
+
+
+def test_session_rate_figure_runs_on_a_tiny_load(tmp_path: Path) -> None:
+    data = _run_quick(tmp_path, "F1")
+    f1 = data["figures"]["F1"]  # type: ignore[index]
+    for kind in ("b0", "b1", "b2", "ours", "inbound"):
+        assert f1[kind]["runs"], kind
