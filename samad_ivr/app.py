@@ -38,6 +38,7 @@ from samad_ivr.storage.notices import NoticeRepository
 from samad_ivr.storage.requests import RequestRepository
 from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.web.admin_routes import setup_admin
+from samad_ivr.web.admin_sms import setup_admin_sms
 from samad_ivr.web.app import Feature, WebDeps, create_app
 from samad_ivr.web.openapi import setup_openapi
 from samad_ivr.web.public import public_feature
@@ -62,6 +63,7 @@ class Service:
             setup_security,
             setup_openapi,
             setup_admin,
+            setup_admin_sms,
             reports_feature(),
             public_feature(),
         ]
