@@ -258,3 +258,20 @@ async def test_every_log_line_of_a_call_carries_its_uniqueid(
 
 async def _never_called(channel: AgiChannel) -> None:
     raise AssertionError("handler must not run")
+
+
+async def test_plain_variables_travel_in_one_mset_and_others_one_quoted_command_each() -> None:
+    async def handler(channel: AgiChannel) -> None:
+        await channel.set_variables({"__SAMAD_DESK": "PJSIP/desk-1", "SAMAD_ROUTE": "desk"})
+        # A comma would split MSet's arguments: the safe path takes over.
+        await channel.set_variables({"SAMAD_A": "x", "SAMAD_B": 'a,b "c"'})
+
+    async with running_server({"menu": handler}) as server:
+        fake = await FakeAsterisk.connect(server.port, script="menu")
+        await fake.expect(
+            b'EXEC "MSet" "__SAMAD_DESK=PJSIP/desk-1,SAMAD_ROUTE=desk"', b"200 result=0"
+        )
+        await fake.expect(b'SET VARIABLE "SAMAD_A" "x"', b"200 result=1")
+        await fake.expect(b'SET VARIABLE "SAMAD_B" "a,b \\"c\\""', b"200 result=1")
+        await fake.expect_closed()
+        await fake.close()

@@ -59,6 +59,9 @@ class FakeChannel:
     async def set_variable(self, name: str, value: str) -> None:
         self.variables[name] = value
 
+    async def set_variables(self, values: Mapping[str, str]) -> None:
+        self.variables.update(values)
+
 
 def deps_for(pool: asyncpg.Pool, tmp_path: Path, now: datetime) -> RouteDeps:
     settings = Settings.from_env({})

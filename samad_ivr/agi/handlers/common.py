@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,8 @@ class Channel(Protocol):
     async def get_full_variable(self, expression: str) -> str | None: ...
 
     async def set_variable(self, name: str, value: str) -> None: ...
+
+    async def set_variables(self, values: Mapping[str, str]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,19 +23,23 @@ log = logging.getLogger(__name__)
 async def handle(channel: Channel, deps: RouteDeps) -> None:
     report = await read_report(channel)
     log.info("inbound call from %s", normalise_caller_id(report.caller_raw).masked)
-    await channel.set_variable(v.MESSAGE_MAX, str(deps.calls.message_max_seconds))
+    values = {v.MESSAGE_MAX: str(deps.calls.message_max_seconds)}
     try:
         decision, snapshot = await deps.routing.decide(deps.clock())
     except RosterUnavailable as exc:
         log.error("no roster (%s): the caller is offered a message", exc)
-        await channel.set_variable(v.ROUTE, v.ROUTE_MESSAGE)
+        values[v.ROUTE] = v.ROUTE_MESSAGE
+        await channel.set_variables(values)
         return
-    await channel.set_variable(v.CENTER, snapshot.center_code)
+    values[v.CENTER] = snapshot.center_code
     await _store_start(deps, report)
     if isinstance(decision, OnDuty):
-        await _route_to_desk(channel, deps, decision.slot, snapshot)
+        values.update(_desk_variables(deps, decision.slot, snapshot))
     else:
-        await _announce_closed(channel, deps, decision, snapshot)
+        values.update(_closed_variables(deps, decision, snapshot))
+    # One round trip for all of them; the route goes last so a partial set never routes.
+    values[v.ROUTE] = values.pop(v.ROUTE)
+    await channel.set_variables(values)
 
 
 async def _store_start(deps: RouteDeps, report: CallReport) -> None:
@@ -46,28 +50,29 @@ async def _store_start(deps: RouteDeps, report: CallReport) -> None:
         log.warning("call start not stored: %s", exc)
 
 
-async def _route_to_desk(
-    channel: Channel, deps: RouteDeps, slot: DutySlot, snapshot: RosterSnapshot
-) -> None:
+def _desk_variables(deps: RouteDeps, slot: DutySlot, snapshot: RosterSnapshot) -> dict[str, str]:
     official = slot.official
     log.info("on duty: official %s at %s", official.id, official.desk_endpoint)
-    # Double underscore: inherited by the queue member leg that rings the desk.
-    await channel.set_variable("__" + v.DESK, official.desk_endpoint)
-    await channel.set_variable(v.DESK_RING, str(deps.calls.desk_ring_seconds))
-    await channel.set_variable(v.OFFICIAL_ID, str(official.id))
-    await channel.set_variable(v.OFFICIAL_PROMPT, official_prompt(deps, official))
+    values = {
+        # Double underscore: inherited by the queue member leg that rings the desk.
+        "__" + v.DESK: official.desk_endpoint,
+        v.DESK_RING: str(deps.calls.desk_ring_seconds),
+        v.OFFICIAL_ID: str(official.id),
+        v.OFFICIAL_PROMPT: official_prompt(deps, official),
+        v.QUEUE: snapshot.queue_name,
+        v.QUEUE_MAXWAIT: str(deps.calls.queue_max_wait_seconds),
+        v.ROUTE: v.ROUTE_DESK,
+    }
     if official.deputy is not None:
-        await channel.set_variable(v.DEPUTY, official.deputy.desk_endpoint)
-        await channel.set_variable(v.DEPUTY_ID, str(official.deputy.id))
-        await channel.set_variable(v.DEPUTY_RING, str(deps.calls.deputy_ring_seconds))
-    await channel.set_variable(v.QUEUE, snapshot.queue_name)
-    await channel.set_variable(v.QUEUE_MAXWAIT, str(deps.calls.queue_max_wait_seconds))
-    await channel.set_variable(v.ROUTE, v.ROUTE_DESK)
+        values[v.DEPUTY] = official.deputy.desk_endpoint
+        values[v.DEPUTY_ID] = str(official.deputy.id)
+        values[v.DEPUTY_RING] = str(deps.calls.deputy_ring_seconds)
+    return values
 
 
-async def _announce_closed(
-    channel: Channel, deps: RouteDeps, decision: Closed, snapshot: RosterSnapshot
-) -> None:
+def _closed_variables(
+    deps: RouteDeps, decision: Closed, snapshot: RosterSnapshot
+) -> dict[str, str]:
     prompts = ["closed-intro"]
     session = decision.next_session
     if session is None:
@@ -77,8 +82,7 @@ async def _announce_closed(
         prompts += ["closed-next-session", *jalali_date_prompts(local.date())]
         prompts += [*time_prompts(local.time()), "closed-with"]
         prompts.append(official_prompt(deps, session.official))
-    await channel.set_variable(v.ANNOUNCE, "&".join(prompts))
-    await channel.set_variable(v.ROUTE, v.ROUTE_CLOSED)
+    return {v.ANNOUNCE: "&".join(prompts), v.ROUTE: v.ROUTE_CLOSED}
 
 
 def official_prompt(deps: RouteDeps, official: Official) -> str:
