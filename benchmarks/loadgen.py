@@ -125,7 +125,10 @@ class Session(asyncio.Protocol):
             return
         if self.gen.route == "bench":
             self.check_bench(index, line)
-        elif line.startswith('SET VARIABLE "SAMAD_ROUTE"'):
+        elif line.startswith('SET VARIABLE "SAMAD_ROUTE"') or (
+            # The inbound route sets its variables in one MSet, the route among them.
+            line.startswith('EXEC "MSet"') and "SAMAD_ROUTE=" in line
+        ):
             self.route_seen = True
         media = line.startswith(MEDIA_VERBS) or (self.gen.route != "bench" and index == 2)
         if self.hangup and media:
