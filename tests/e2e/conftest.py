@@ -22,10 +22,11 @@ from samad_ivr.app import Service
 from samad_ivr.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-AGI_PORT = 4574
-AMI_PORT = 5039
+# Overridable so two checkouts can run their end-to-end tests side by side.
+AGI_PORT = int(os.environ.get("SAMAD_TEST_AGI_PORT", "4574"))
+AMI_PORT = int(os.environ.get("SAMAD_TEST_AMI_PORT", "5039"))
 INSTANCE_ENV = {
-    "SAMAD_ASTERISK_INSTANCE": "test",
+    "SAMAD_ASTERISK_INSTANCE": os.environ.get("SAMAD_TEST_ASTERISK_INSTANCE", "test"),
     "SAMAD_AGI_BIND": f"127.0.0.1:{AGI_PORT}",
     "SAMAD_AMI_PORT": str(AMI_PORT),
     "SAMAD_ASTERISK_EXTRA_CONF": " ".join(
