@@ -20,6 +20,8 @@ from samad_ivr.agi.handlers.common import RouteDeps
 from samad_ivr.agi.handlers.subscribe import SubscribeDeps
 from samad_ivr.agi.routes import build_routes
 from samad_ivr.agi.server import FastAgiServer
+from samad_ivr.ami.client import AmiClient, AmiError
+from samad_ivr.ami.events import AmiEventStream
 from samad_ivr.calls.finaliser import RecordingFinaliser
 from samad_ivr.calls.intake import CallIntake
 from samad_ivr.calls.routing import RoutingService
@@ -27,12 +29,15 @@ from samad_ivr.calls.spool import Spool
 from samad_ivr.jobs.announcements import queue_session_announcements
 from samad_ivr.jobs.holidays import seed_holidays
 from samad_ivr.jobs.visit_warnings import warn_officials_at_risk
+from samad_ivr.live.hub import LiveHub
+from samad_ivr.national.listen import AmiListenGateway
 from samad_ivr.settings import Settings
 from samad_ivr.sms.service import start_sms
 from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.accounts import AccountRepository
 from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_pool
+from samad_ivr.storage.desk import DeskRepository
 from samad_ivr.storage.migrations import apply_migrations, migrations_dir
 from samad_ivr.storage.notices import NoticeRepository
 from samad_ivr.storage.requests import RequestRepository
@@ -40,6 +45,8 @@ from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.web.admin_routes import setup_admin
 from samad_ivr.web.admin_sms import setup_admin_sms
 from samad_ivr.web.app import Feature, WebDeps, create_app
+from samad_ivr.web.desk import desk_feature
+from samad_ivr.web.national_routes import national_feature
 from samad_ivr.web.openapi import setup_openapi
 from samad_ivr.web.public import public_feature
 from samad_ivr.web.reports import reports_feature
@@ -85,6 +92,7 @@ class Service:
             requests=requests,
             roster=roster,
             templates=TemplateRepository(pool),
+            desk=DeskRepository(pool),
             recordings_dir=s.recordings_dir,
             center_code=s.center_code,
             tz=tz,
@@ -114,6 +122,7 @@ class Service:
         self._stack.push_async_callback(self.agi.close)
         log.info("FastAGI listening on %s", s.agi_bind)
 
+        await self._start_ami()
         sms = await start_sms(pool, s.sms, web_app_public_url=f"http://{s.web_bind}")
         self._stack.push_async_callback(sms.close)
         self.web_features.append(sms.web_feature)
@@ -122,6 +131,33 @@ class Service:
         scheduler = build_scheduler(self._jobs(pool))
         scheduler.start()
         self._stack.callback(scheduler.shutdown, wait=False)
+
+    async def _start_ami(self) -> None:
+        """Live desk state (its own event connection) and the action client (listen-in).
+
+        Neither is needed to answer calls, so Asterisk being down here only degrades the
+        consoles; both keep reconnecting."""
+        s = self.settings
+        self.live = LiveHub()
+        live_stream = AmiEventStream(s.ami, self.live)
+        self._stack.callback(live_stream.close)
+        await live_stream.start(timeout=5)
+        self.ami = AmiClient(s.ami)
+        self._stack.callback(self.ami.close)
+        self._spawn(self._connect_ami())
+        self.web_features += [
+            desk_feature(self.live),
+            national_feature(AmiListenGateway(self.ami)),
+        ]
+
+    async def _connect_ami(self) -> None:
+        while True:
+            try:
+                await self.ami.connect(timeout=5)
+                return
+            except AmiError as exc:
+                log.warning("AMI action connection not up (%s); retrying", exc)
+                await asyncio.sleep(5)
 
     async def _start_web(self, pool: Pool) -> None:
         s = self.settings

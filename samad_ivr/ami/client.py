@@ -100,6 +100,23 @@ class AmiClient:
             headers=headers,
         )
 
+    async def action_list(
+        self, fields: Mapping[str, str | list[str]], *, timeout: float | None = None
+    ) -> list[dict[str, str]]:
+        """Send an action answered by an event list (CoreShowChannels, QueueStatus...)
+        and return every message of it, the response first."""
+        if self._manager is None or not self._logged_in.is_set():
+            raise AmiError("AMI is not connected")
+        try:
+            reply = await asyncio.wait_for(
+                self._manager.send_action(dict(fields), as_list=True),
+                timeout or self._action_timeout,
+            )
+        except TimeoutError as exc:
+            raise AmiError(f"AMI action {fields.get('Action')} timed out") from exc
+        messages = reply if isinstance(reply, list) else [reply]
+        return [{str(k): str(v) for k, v in dict(m).items()} for m in messages]
+
     async def originate(
         self,
         *,

@@ -22,6 +22,7 @@ from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.domain.tracking import new_tracking_code
 from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.calls import CallRepository, CallUpsert, RecordingKind
+from samad_ivr.storage.desk import DeskRepository
 from samad_ivr.storage.requests import RegisteredRequest, RequestRepository
 from samad_ivr.storage.roster import RosterRepository
 
@@ -43,12 +44,14 @@ class CallIntake:
         requests: RequestRepository,
         roster: RosterRepository,
         templates: TemplateRepository,
+        desk: DeskRepository,
         recordings_dir: Path,
         center_code: str,
         tz: ZoneInfo,
     ) -> None:
         self._calls = calls
         self._templates = templates
+        self._desk = desk
         self._requests = requests
         self._roster = roster
         self._recordings_dir = recordings_dir
@@ -81,9 +84,9 @@ class CallIntake:
         call_id = await self._upsert(report, outcome if final else None)
         if message is not None and report.message is not None:
             await self._store_recording(call_id, "message", report.message, message)
-        request = (
-            await self._register(call_id, report, outcome) if outcome.creates_request else None
-        )
+        # The official at the desk may have marked the call as "no request".
+        wants_request = outcome.creates_request and not await self._desk.no_request(call_id)
+        request = await self._register(call_id, report, outcome) if wants_request else None
         if final and request is None:
             log.info("call %s ended as %s without a request", report.uniqueid, outcome.disposition)
         return IntakeResult(call_id, outcome, request)

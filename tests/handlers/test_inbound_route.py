@@ -22,6 +22,7 @@ from samad_ivr.settings import Settings
 from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import create_pool
+from samad_ivr.storage.desk import DeskRepository
 from samad_ivr.storage.requests import RequestRepository
 from samad_ivr.storage.roster import RosterRepository
 
@@ -71,6 +72,7 @@ def deps_for(pool: asyncpg.Pool, tmp_path: Path, now: datetime) -> RouteDeps:
         requests=RequestRepository(pool),
         roster=roster,
         templates=TemplateRepository(pool),
+        desk=DeskRepository(pool),
         recordings_dir=tmp_path,
         center_code="hamedan",
         tz=TEHRAN,

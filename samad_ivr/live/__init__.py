@@ -1,0 +1,1 @@
+"""Live call state from AMI: reducer, projections and the hub browsers watch."""

@@ -1,0 +1,1 @@
+"""The national office: search, recording playback and live listen-in (issue #4)."""

@@ -1,0 +1,91 @@
+"""Turn the search form (HTML) or query string (API) into a `CallSearch`.
+
+Every input is normalised first (Persian/Arabic digits to ASCII, Arabic letters to
+Persian); dates are Jalali days in the hotline's time zone, inclusive at both ends.
+Invalid input raises `InputError` with a Persian message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
+from samad_ivr.admin.jalali import InputError, fa_digits, local_range, normalise, parse_jalali_date
+from samad_ivr.domain.phone import normalise_caller_id
+from samad_ivr.storage.search import MAX_LIMIT, CallSearch, Cursor
+
+__all__ = ["FILTER_FIELDS", "STATUSES", "parse_search"]
+
+STATUSES = ("registered", "assigned", "answered", "closed", "escalated")
+FILTER_FIELDS = (
+    "from", "to", "center_id", "official_id", "agency_id", "topic", "status", "caller",
+    "tracking_code", "live",
+)  # fmt: skip
+_TRACKING_RE = re.compile(r"^[0-9]{10}$")
+_MAX_TEXT = 100
+
+
+def _int(values: Mapping[str, str], name: str, label: str) -> int | None:
+    text = normalise(values.get(name, ""))
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise InputError(f"{label} «{values[name]}» باید یک عدد باشد.")
+    return int(text)
+
+
+def parse_search(
+    values: Mapping[str, str],
+    *,
+    visible_centers: frozenset[int] | None,
+    tz: ZoneInfo,
+    limit: int = 50,
+) -> CallSearch:
+    """Validate `values` (strings as submitted) into a search limited to `visible_centers`."""
+    if any(len(v) > _MAX_TEXT for v in values.values()):
+        raise InputError("یکی از مقادیر جست‌وجو بیش از حد طولانی است.")
+    started_from = started_before = None
+    if normalise(values.get("from", "")):
+        from_day = parse_jalali_date(values["from"])
+        started_from = local_range(from_day, from_day, tz)[0]
+    if normalise(values.get("to", "")):
+        to_day = parse_jalali_date(values["to"])
+        started_before = local_range(to_day, to_day, tz)[1]
+    if started_from and started_before and started_from >= started_before:
+        raise InputError("تاریخ «از» باید پیش از تاریخ «تا» باشد.")
+    status = normalise(values.get("status", "")) or None
+    if status is not None and status not in STATUSES:
+        raise InputError(f"وضعیت «{status}» شناخته نیست.")
+    caller = None
+    caller_text = normalise(values.get("caller", ""))
+    if caller_text:
+        caller = normalise_caller_id(caller_text).e164
+        if caller is None:
+            raise InputError(f"شمارهٔ تماس‌گیرنده «{values['caller']}» معتبر نیست.")
+    code = normalise(values.get("tracking_code", "")) or None
+    if code is not None and not _TRACKING_RE.fullmatch(code):
+        raise InputError("کد پیگیری باید ۱۰ رقم باشد.")
+    after = None
+    if values.get("cursor"):
+        after = Cursor.parse(values["cursor"])
+        if after is None:
+            raise InputError("نشانگر صفحه نامعتبر است؛ جست‌وجو را از نو آغاز کنید.")
+    page_size = _int(values, "limit", "تعداد") or limit
+    if not 1 <= page_size <= MAX_LIMIT:
+        raise InputError(f"تعداد در هر صفحه باید بین ۱ و {fa_digits(MAX_LIMIT)} باشد.")
+    return CallSearch(
+        visible_centers=visible_centers,
+        started_from=started_from,
+        started_before=started_before,
+        center_id=_int(values, "center_id", "استان"),
+        official_id=_int(values, "official_id", "مسئول"),
+        agency_id=_int(values, "agency_id", "دستگاه"),
+        topic=normalise(values.get("topic", "")) or None,
+        status=status,
+        caller_e164=caller,
+        tracking_code=code,
+        live_only=normalise(values.get("live", "")) in ("1", "true", "on"),
+        after=after,
+        limit=page_size,
+    )

@@ -1,0 +1,229 @@
+"""Search over calls and their requests for the national office and province admins.
+
+Keyset pagination only: rows come newest first (`started_at DESC, id DESC`) and the next
+page starts strictly after the last row's `(started_at, id)`.  OFFSET would make page
+5,000 of a million calls read 5,000 pages; the indexes of 0006 make every page one
+index range scan.  The SQL is assembled from fixed fragments with `$n` parameters; no
+value is ever formatted into the text.
+
+`requests.topic` arrives in migration 0007 (another change); the topic filter is only
+applied when the column exists, which is checked once per repository.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from samad_ivr.storage.db import Pool, connection
+
+__all__ = ["CallHit", "CallSearch", "CallSearchRepository", "Cursor", "SearchPage"]
+
+MAX_LIMIT = 200
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+_CURSOR_RE = re.compile(r"^([0-9]{1,19})\.([0-9]{1,19})$")
+
+# Fragments: (SQL with `{}` for the parameter number, python value).  Only these exist.
+_SELECT = """
+SELECT c.id, c.uniqueid, c.center_id, ce.name AS center_name, c.caller_e164, c.caller_raw,
+       c.started_at, c.answered_at, c.ended_at, c.disposition, c.route,
+       c.official_id, o.name AS official_name,
+       r.id AS request_id, r.tracking_code, r.status, r.agency_id, a.name AS agency_name,
+       {topic} AS topic,
+       (SELECT array_agg(rec.id ORDER BY rec.kind, rec.id) FROM recordings rec
+        WHERE rec.call_id = c.id) AS recording_ids
+FROM calls c
+LEFT JOIN centers ce ON ce.id = c.center_id
+LEFT JOIN officials o ON o.id = c.official_id
+LEFT JOIN requests r ON r.call_id = c.id
+LEFT JOIN agencies a ON a.id = r.agency_id
+"""
+
+TOPIC_COLUMN_SQL = """
+SELECT EXISTS (SELECT 1 FROM information_schema.columns
+               WHERE table_schema = current_schema() AND table_name = 'requests'
+                 AND column_name = 'topic')
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page ends: the last row's start time and id."""
+
+    started_at: datetime
+    call_id: int
+
+    def token(self) -> str:
+        micros = (self.started_at - _EPOCH) // _MICRO
+        raw = f"{micros}.{self.call_id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def parse(cls, token: str) -> Cursor | None:
+        """None for anything we did not issue."""
+        if not token or len(token) > 64:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        match = _CURSOR_RE.fullmatch(raw)
+        if match is None:
+            return None
+        try:
+            at = _EPOCH + int(match[1]) * _MICRO
+        except (OverflowError, OSError, ValueError):
+            return None
+        return cls(at, int(match[2]))
+
+
+@dataclass(frozen=True, slots=True)
+class CallSearch:
+    """Filters, all optional; `visible_centers` None means every center (national)."""
+
+    visible_centers: frozenset[int] | None
+    started_from: datetime | None = None
+    started_before: datetime | None = None
+    center_id: int | None = None
+    official_id: int | None = None
+    agency_id: int | None = None
+    topic: str | None = None
+    status: str | None = None
+    caller_e164: str | None = None
+    tracking_code: str | None = None
+    live_only: bool = False
+    after: Cursor | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class CallHit:
+    id: int
+    uniqueid: str
+    center_id: int | None
+    center_name: str | None
+    caller_e164: str | None
+    caller_raw: str
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    disposition: str | None
+    route: str | None
+    official_id: int | None
+    official_name: str | None
+    request_id: int | None
+    tracking_code: str | None
+    status: str | None
+    agency_id: int | None
+    agency_name: str | None
+    topic: str | None
+    recording_ids: tuple[int, ...]
+
+    @property
+    def live(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def cursor(self) -> Cursor:
+        return Cursor(self.started_at, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    hits: list[CallHit]
+    next_cursor: Cursor | None
+    topic_supported: bool = field(default=True)
+
+
+def _hit(r: asyncpg.Record) -> CallHit:
+    return CallHit(
+        id=r["id"], uniqueid=r["uniqueid"], center_id=r["center_id"],
+        center_name=r["center_name"], caller_e164=r["caller_e164"], caller_raw=r["caller_raw"],
+        started_at=r["started_at"], answered_at=r["answered_at"], ended_at=r["ended_at"],
+        disposition=r["disposition"], route=r["route"], official_id=r["official_id"],
+        official_name=r["official_name"], request_id=r["request_id"],
+        tracking_code=r["tracking_code"], status=r["status"], agency_id=r["agency_id"],
+        agency_name=r["agency_name"], topic=r["topic"],
+        recording_ids=tuple(r["recording_ids"] or ()),
+    )  # fmt: skip
+
+
+def build_query(search: CallSearch, *, topic_column: bool) -> tuple[str, list[Any]]:
+    """The SQL and its parameters for one page (one row more than the limit)."""
+    where: list[str] = []
+    args: list[Any] = []
+
+    def add(fragment: str, value: Any) -> None:
+        args.append(value)
+        where.append(fragment.format(f"${len(args)}"))
+
+    if search.visible_centers is not None:
+        add("c.center_id = ANY({}::int[])", sorted(search.visible_centers))
+    if search.center_id is not None:
+        add("c.center_id = {}", search.center_id)
+    if search.started_from is not None:
+        add("c.started_at >= {}", search.started_from)
+    if search.started_before is not None:
+        add("c.started_at < {}", search.started_before)
+    if search.official_id is not None:
+        add("c.official_id = {}", search.official_id)
+    if search.agency_id is not None:
+        add("r.agency_id = {}", search.agency_id)
+    if search.status is not None:
+        add("r.status = {}", search.status)
+    if search.topic is not None and topic_column:
+        add("r.topic = {}", search.topic)
+    if search.caller_e164 is not None:
+        add("c.caller_e164 = {}", search.caller_e164)
+    if search.tracking_code is not None:
+        add("r.tracking_code = {}", search.tracking_code)
+    if search.live_only:
+        where.append("c.ended_at IS NULL")
+    if search.after is not None:
+        args.extend([search.after.started_at, search.after.call_id])
+        where.append(f"(c.started_at, c.id) < (${len(args) - 1}, ${len(args)})")
+    limit = max(1, min(search.limit, MAX_LIMIT))
+    args.append(limit + 1)
+    sql = _SELECT.format(topic="r.topic" if topic_column else "NULL::text")
+    if where:
+        sql += "WHERE " + "\n  AND ".join(where) + "\n"
+    sql += f"ORDER BY c.started_at DESC, c.id DESC\nLIMIT ${len(args)}"
+    return sql, args
+
+
+class CallSearchRepository:
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+        self._topic_column: bool | None = None
+
+    async def topic_supported(self) -> bool:
+        if self._topic_column is None:
+            async with connection(self._pool) as conn:
+                self._topic_column = bool(await conn.fetchval(TOPIC_COLUMN_SQL))
+        return self._topic_column
+
+    async def search(self, search: CallSearch) -> SearchPage:
+        topic = await self.topic_supported()
+        sql, args = build_query(search, topic_column=topic)
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(sql, *args)
+        hits = [_hit(r) for r in rows]
+        limit = max(1, min(search.limit, MAX_LIMIT))
+        more = len(hits) > limit
+        hits = hits[:limit]
+        return SearchPage(hits, hits[-1].cursor if more and hits else None, topic)
+
+    async def call(self, call_id: int) -> CallHit | None:
+        """One call with its request and recordings, whatever its center."""
+        sql = _SELECT.format(topic="NULL::text") + "WHERE c.id = $1"
+        async with connection(self._pool) as conn:
+            row = await conn.fetchrow(sql, call_id)
+        return None if row is None else _hit(row)

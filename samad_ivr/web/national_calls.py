@@ -1,0 +1,148 @@
+"""Search calls and requests: the page /national/calls and the API GET /api/v1/calls.
+
+Both read the same filters (see `samad_ivr.national.filters`) and page with an opaque
+keyset cursor.  Province admins are held to their own center by the query itself
+(`visible_centers`), whatever filters they send.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from samad_ivr.admin.jalali import InputError, iso_jalali
+from samad_ivr.national.filters import FILTER_FIELDS, STATUSES, parse_search
+from samad_ivr.storage.roster_edit import RosterEditor
+from samad_ivr.storage.search import CallHit, SearchPage
+from samad_ivr.web.admin_common import pool
+from samad_ivr.web.national_common import (
+    NATIONAL_VIEW_ROLES,
+    SEARCH,
+    national_user,
+    render,
+    timezone,
+    visible_centers,
+)
+from samad_ivr.web.openapi import api_query, api_route
+from samad_ivr.web.security import ApiError
+
+STATUS_NAMES = {
+    "registered": "ثبت‌شده", "assigned": "ارجاع‌شده", "answered": "پاسخ‌داده‌شده",
+    "closed": "بسته", "escalated": "پیگیری ویژه",
+}  # fmt: skip
+_TEXT = {"type": "string", "maxLength": 100}
+QUERY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "from": {**_TEXT, "description": "Jalali day, inclusive: 1404-01-15 or ۱۴۰۴/۰۱/۱۵"},
+        "to": {**_TEXT, "description": "Jalali day, inclusive"},
+        "center_id": {"type": "integer", "minimum": 1},
+        "official_id": {"type": "integer", "minimum": 1},
+        "agency_id": {"type": "integer", "minimum": 1},
+        "topic": {**_TEXT, "description": "ignored until requests.topic exists (0007)"},
+        "status": {"type": "string", "enum": list(STATUSES)},
+        "caller": {**_TEXT, "description": "any Iranian form; normalised to E.164"},
+        "tracking_code": {**_TEXT, "description": "10 digits"},
+        "live": {"type": "boolean", "description": "only calls in progress"},
+        "cursor": {"type": "string", "maxLength": 64, "description": "next_cursor of a page"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 200},
+    },
+    "additionalProperties": False,
+}
+_NULLABLE_INT = {"type": ["integer", "null"]}
+_NULLABLE_STR = {"type": ["string", "null"]}
+CALL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "center_id": _NULLABLE_INT, "center": _NULLABLE_STR,
+        "caller": _NULLABLE_STR, "started_at": {"type": "string", "format": "date-time"},
+        "jalali_date": {"type": "string"}, "ended_at": _NULLABLE_STR, "live": {"type": "boolean"},
+        "disposition": _NULLABLE_STR, "route": _NULLABLE_STR, "official_id": _NULLABLE_INT,
+        "official": _NULLABLE_STR, "request_id": _NULLABLE_INT, "tracking_code": _NULLABLE_STR,
+        "status": _NULLABLE_STR, "agency_id": _NULLABLE_INT, "agency": _NULLABLE_STR,
+        "topic": _NULLABLE_STR, "recording_ids": {"type": "array", "items": {"type": "integer"}},
+    },
+}  # fmt: skip
+RESPONSE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["calls", "next_cursor", "topic_filter_supported"],
+    "properties": {
+        "calls": {"type": "array", "items": CALL_SCHEMA},
+        "next_cursor": _NULLABLE_STR,
+        "topic_filter_supported": {"type": "boolean"},
+    },
+}
+
+
+def call_json(hit: CallHit, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": hit.id, "center_id": hit.center_id, "center": hit.center_name,
+        "caller": hit.caller_e164 or hit.caller_raw, "started_at": hit.started_at.isoformat(),
+        "jalali_date": iso_jalali(hit.started_at.astimezone(tz).date()),
+        "ended_at": hit.ended_at.isoformat() if hit.ended_at else None, "live": hit.live,
+        "disposition": hit.disposition, "route": hit.route, "official_id": hit.official_id,
+        "official": hit.official_name, "request_id": hit.request_id,
+        "tracking_code": hit.tracking_code, "status": hit.status, "agency_id": hit.agency_id,
+        "agency": hit.agency_name, "topic": hit.topic, "recording_ids": list(hit.recording_ids),
+    }  # fmt: skip
+
+
+async def api_calls(request: web.Request) -> web.Response:
+    user = national_user(request)
+    tz = timezone(request)
+    query = {
+        k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in api_query(request).items()
+    }
+    try:
+        search = parse_search(query, visible_centers=visible_centers(user), tz=tz)
+    except InputError as exc:
+        raise ApiError(422, "validation_failed", str(exc)) from None
+    page = await request.config_dict[SEARCH].search(search)
+    return web.json_response({
+        "calls": [call_json(h, tz) for h in page.hits],
+        "next_cursor": page.next_cursor.token() if page.next_cursor else None,
+        "topic_filter_supported": page.topic_supported,
+    })  # fmt: skip
+
+
+def _next_link(request: web.Request, page: SearchPage) -> str | None:
+    if page.next_cursor is None:
+        return None
+    query = {k: v for k, v in request.query.items() if k in FILTER_FIELDS}
+    return str(request.rel_url.with_query({**query, "cursor": page.next_cursor.token()}))
+
+
+async def calls_page(request: web.Request) -> web.Response:
+    user = national_user(request)
+    tz = timezone(request)
+    values = {k: v for k, v in request.query.items() if k in (*FILTER_FIELDS, "cursor")}
+    centers = await RosterEditor(pool(request)).centers()
+    visible = visible_centers(user)
+    centers = [c for c in centers if visible is None or c.id in visible]
+    errors: list[str] = []
+    page = SearchPage([], None)
+    try:
+        search = parse_search(values, visible_centers=visible, tz=tz)
+        page = await request.config_dict[SEARCH].search(search)
+    except InputError as exc:
+        errors.append(str(exc))
+    return render(
+        request, "national/calls.html", user, values=values, page=page, centers=centers,
+        statuses=STATUS_NAMES, next_link=_next_link(request, page), errors=errors,
+        may_listen=True,
+    )  # fmt: skip
+
+
+def setup_national_calls(app: web.Application) -> None:
+    app.router.add_get("/national/calls", calls_page)
+    api_route(
+        app, "GET", "/calls", api_calls, summary="Search calls and their requests",
+        description=(
+            "Newest first, keyset-paged: pass `next_cursor` back as `cursor`. Province "
+            "admins see only their province; national roles see every province."
+        ),
+        query_schema=QUERY_SCHEMA, response_schema=RESPONSE_SCHEMA,
+        roles=NATIONAL_VIEW_ROLES, tags=["national"], operation_id="search_calls",
+    )  # fmt: skip
