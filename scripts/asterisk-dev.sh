@@ -177,11 +177,9 @@ CONF
     done
     mkdir -p "$ROOT/var/lib/asterisk/keys"
     # Prompts, hold music and the classic AGI fallback with its library (pyst2 and six).
-    rm -rf "$ROOT$SOUNDS/fa.new" && cp -a "$HERE/recordings/fa" "$ROOT$SOUNDS/fa.new"
-    if [ -d "$ROOT$SOUNDS/fa/officials" ]; then
-        cp -a "$ROOT$SOUNDS/fa/officials" "$ROOT$SOUNDS/fa.new/"
-    fi
-    rm -rf "$ROOT$SOUNDS/fa" && mv "$ROOT$SOUNDS/fa.new" "$ROOT$SOUNDS/fa"
+    # Copied over, never replaced: the sounds directory is shared by every instance, and
+    # runtime prompts live beside ours (officials/, demo-caller/, the tests' samad-test/).
+    cp -a "$HERE/recordings/fa/." "$ROOT$SOUNDS/fa/"
     rm -rf "$ROOT/usr/share/asterisk/samad-moh"
     cp -a "$HERE/recordings/moh" "$ROOT/usr/share/asterisk/samad-moh"
     cp "$HERE/agi/samad_fallback.py" "$ROOT$AGIDIR/samad_fallback.py"
