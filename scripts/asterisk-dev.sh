@@ -179,7 +179,8 @@ CONF
     # Prompts, hold music and the classic AGI fallback with its library (pyst2 and six).
     # Copied over, never replaced: the sounds directory is shared by every instance, and
     # runtime prompts live beside ours (officials/, demo-caller/, the tests' samad-test/).
-    cp -a "$HERE/recordings/fa/." "$ROOT$SOUNDS/fa/"
+    # --remove-destination: a prompt being played keeps its old inode, never a half file.
+    cp -a -u --remove-destination "$HERE/recordings/fa/." "$ROOT$SOUNDS/fa/"
     rm -rf "$ROOT/usr/share/asterisk/samad-moh"
     cp -a "$HERE/recordings/moh" "$ROOT/usr/share/asterisk/samad-moh"
     cp "$HERE/agi/samad_fallback.py" "$ROOT$AGIDIR/samad_fallback.py"
