@@ -120,7 +120,6 @@ class Service:
         )
         await self.agi.start(s.agi_bind.host, s.agi_bind.port)
         self._stack.push_async_callback(self.agi.close)
-        log.info("FastAGI listening on %s", s.agi_bind)
 
         await self._start_ami()
         sms = await start_sms(pool, s.sms, web_app_public_url=f"http://{s.web_bind}")
