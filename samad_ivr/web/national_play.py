@@ -114,7 +114,9 @@ async def _send(
     await response.prepare(request)
     if request.method == "HEAD":
         return response
-    handle = await asyncio.to_thread(_open, path)
+    # Open and close on the loop (quick syscalls): a handle opened in a worker thread
+    # leaks when the request is cancelled (client gone) before the thread returns it.
+    handle = _open(path)
     try:
         sent = 0
         await asyncio.to_thread(handle.seek, start)
@@ -125,7 +127,7 @@ async def _send(
             await response.write(chunk)
             sent += len(chunk)
     finally:
-        await asyncio.to_thread(handle.close)
+        handle.close()
     await response.write_eof()
     return response
 
