@@ -108,6 +108,20 @@ class CenterRow:
     queue_name: str
 
 
+def center_from_record(r: asyncpg.Record) -> CenterRow:
+    """A `centers` row as a CenterRow (shared with the roster editor)."""
+    return CenterRow(
+        id=r["id"],
+        code=r["code"],
+        name=r["name"],
+        timezone=r["timezone"],
+        duty_start=r["duty_start"],
+        duty_end=r["duty_end"],
+        weekend_days=frozenset(r["weekend_days"]),
+        queue_name=r["queue_name"],
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class OfficialRow:
     id: int
@@ -165,18 +179,7 @@ class RosterRepository:
     async def find_center(self, code: str) -> CenterRow | None:
         async with connection(self._pool) as conn:
             r = await conn.fetchrow(CENTER_SQL, code)
-        if r is None:
-            return None
-        return CenterRow(
-            id=r["id"],
-            code=r["code"],
-            name=r["name"],
-            timezone=r["timezone"],
-            duty_start=r["duty_start"],
-            duty_end=r["duty_end"],
-            weekend_days=frozenset(r["weekend_days"]),
-            queue_name=r["queue_name"],
-        )
+        return None if r is None else center_from_record(r)
 
     async def slots_between(self, center_id: int, start: datetime, end: datetime) -> list[SlotRow]:
         """Slots of the center overlapping the half-open interval [start, end), by start."""

@@ -16,7 +16,7 @@ import asyncpg
 from samad_ivr.storage import audit
 from samad_ivr.storage.audit import Actor
 from samad_ivr.storage.db import Pool, connection, require_aware
-from samad_ivr.storage.roster import SlotOverlap
+from samad_ivr.storage.roster import CenterRow, SlotOverlap, center_from_record
 
 CENTERS_SQL = """
 SELECT id, code, name, timezone, duty_start, duty_end, weekend_days, queue_name
@@ -66,18 +66,6 @@ DELETE_SLOT_SQL = "DELETE FROM duty_slots WHERE center_id = $1 AND id = $2"
 
 
 @dataclass(frozen=True, slots=True)
-class CenterInfo:
-    id: int
-    code: str
-    name: str
-    timezone: str
-    duty_start: time
-    duty_end: time
-    weekend_days: frozenset[int]  # Monday = 0
-    queue_name: str
-
-
-@dataclass(frozen=True, slots=True)
 class Slot:
     id: int
     official_id: int
@@ -117,19 +105,6 @@ class SlotMoveClash(SlotOverlap):
         self.other = other
 
 
-def _center(r: asyncpg.Record) -> CenterInfo:
-    return CenterInfo(
-        id=r["id"],
-        code=r["code"],
-        name=r["name"],
-        timezone=r["timezone"],
-        duty_start=r["duty_start"],
-        duty_end=r["duty_end"],
-        weekend_days=frozenset(r["weekend_days"]),
-        queue_name=r["queue_name"],
-    )
-
-
 def _slot(r: asyncpg.Record) -> Slot:
     return Slot(r["id"], r["official_id"], r["name"], r["starts_at"], r["ends_at"])
 
@@ -138,14 +113,14 @@ class RosterEditor:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    async def centers(self) -> list[CenterInfo]:
+    async def centers(self) -> list[CenterRow]:
         async with connection(self._pool) as conn:
-            return [_center(r) for r in await conn.fetch(CENTERS_SQL)]
+            return [center_from_record(r) for r in await conn.fetch(CENTERS_SQL)]
 
-    async def center(self, center_id: int) -> CenterInfo | None:
+    async def center(self, center_id: int) -> CenterRow | None:
         async with connection(self._pool) as conn:
             r = await conn.fetchrow(CENTER_BY_ID_SQL, center_id)
-        return None if r is None else _center(r)
+        return None if r is None else center_from_record(r)
 
     async def set_duty_window(self, center_id: int, start: time, end: time, actor: Actor) -> None:
         async with connection(self._pool) as conn, conn.transaction():

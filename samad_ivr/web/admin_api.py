@@ -25,8 +25,8 @@ from samad_ivr.admin.messages import clash_messages
 from samad_ivr.admin.planning import plan_slot
 from samad_ivr.storage.audit import Actor
 from samad_ivr.storage.officials import OfficialRepository
-from samad_ivr.storage.roster import SlotOverlap
-from samad_ivr.storage.roster_edit import CenterInfo, NewSlot, PlanClashes, RosterEditor, Slot
+from samad_ivr.storage.roster import CenterRow, SlotOverlap
+from samad_ivr.storage.roster_edit import NewSlot, PlanClashes, RosterEditor, Slot
 from samad_ivr.web.admin_common import ADMIN_ROLES, pool
 from samad_ivr.web.openapi import api_body, api_query, api_route
 from samad_ivr.web.security import ApiError, Role, require_user
@@ -80,7 +80,7 @@ def slot_json(slot: Slot, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-async def _center(request: web.Request) -> CenterInfo:
+async def _center(request: web.Request) -> CenterRow:
     center_id = int(request.match_info["center_id"])
     user = require_user(request, *ADMIN_ROLES, center_id=center_id)
     if user.role is not Role.SUPERUSER and user.center_id != center_id:

@@ -19,7 +19,8 @@ from aiohttp import web
 from samad_ivr.admin.jalali import fa_digits, jalali_text, time_text
 from samad_ivr.storage.audit import Actor
 from samad_ivr.storage.db import Pool
-from samad_ivr.storage.roster_edit import CenterInfo, RosterEditor
+from samad_ivr.storage.roster import CenterRow
+from samad_ivr.storage.roster_edit import RosterEditor
 from samad_ivr.web.app import DEPS, WebDeps
 from samad_ivr.web.security import Role, User, http_error, require_user
 
@@ -51,7 +52,7 @@ DONE_MESSAGES: Mapping[str, str] = {
 @dataclass(frozen=True, slots=True)
 class AdminContext:
     user: User
-    center: CenterInfo
+    center: CenterRow
 
     @property
     def tz(self) -> ZoneInfo:

@@ -17,7 +17,8 @@ from aiohttp import web
 
 from samad_ivr.admin.jalali import fa_digits
 from samad_ivr.domain.spoken import format_jalali
-from samad_ivr.storage.roster_edit import CenterInfo, RosterEditor
+from samad_ivr.storage.roster import CenterRow
+from samad_ivr.storage.roster_edit import RosterEditor
 from samad_ivr.web.admin_common import deps, pool
 from samad_ivr.web.security import Role, User, require_user
 
@@ -30,7 +31,7 @@ NOTICES: Mapping[str, str] = {
 @dataclass(frozen=True, slots=True)
 class Console:
     user: User
-    center: CenterInfo | None  # a province user's own center, for the navigation
+    center: CenterRow | None  # a province user's own center, for the navigation
     tz: ZoneInfo
 
 
