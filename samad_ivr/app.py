@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from aiohttp import web
 
 from samad_ivr.agi.handlers.common import RouteDeps
@@ -34,6 +35,7 @@ from samad_ivr.national.listen import AmiListenGateway
 from samad_ivr.settings import Settings
 from samad_ivr.sms.service import start_sms
 from samad_ivr.sms.templates import TemplateRepository
+from samad_ivr.softphone.sync import DeskConfigSync
 from samad_ivr.storage.accounts import AccountRepository
 from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_pool
@@ -121,6 +123,14 @@ class Service:
         await self.agi.start(s.agi_bind.host, s.agi_bind.port)
         self._stack.push_async_callback(self.agi.close)
 
+        softphone = s.softphone
+        self.ami = AmiClient(s.ami)
+        self._stack.callback(self.ami.close)
+        self.desk_sync = (
+            DeskConfigSync(softphone, DeskRepository(pool), self.ami)
+            if softphone.desks_file is not None
+            else None
+        )
         await self._start_ami()
         sms = await start_sms(pool, s.sms, web_app_public_url=f"http://{s.web_bind}")
         self._stack.push_async_callback(sms.close)
@@ -141,11 +151,9 @@ class Service:
         live_stream = AmiEventStream(s.ami, self.live)
         self._stack.callback(live_stream.close)
         await live_stream.start(timeout=5)
-        self.ami = AmiClient(s.ami)
-        self._stack.callback(self.ami.close)
         self._spawn(self._connect_ami())
         self.web_features += [
-            desk_feature(self.live),
+            desk_feature(self.live, s.softphone),
             national_feature(AmiListenGateway(self.ami)),
         ]
 
@@ -153,10 +161,16 @@ class Service:
         while True:
             try:
                 await self.ami.connect(timeout=5)
-                return
+                break
             except AmiError as exc:
                 log.warning("AMI action connection not up (%s); retrying", exc)
                 await asyncio.sleep(5)
+        # Browser desks can register now rather than at the next scheduled round.
+        if self.desk_sync is not None:
+            try:
+                await self.desk_sync.sync()
+            except (StorageUnavailable, asyncpg.PostgresError) as exc:
+                log.warning("softphone desks not synced yet (%s); the scheduler retries", exc)
 
     async def _start_web(self, pool: Pool) -> None:
         s = self.settings
@@ -165,10 +179,16 @@ class Service:
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, s.web_bind.host, s.web_bind.port).start()
-        log.info("web listening on http://%s", s.web_bind)
+        host, port = runner.addresses[0][:2]  # the real port when bound to port 0
+        self.web_url = f"http://{host}:{port}"
+        log.info("web listening on %s", self.web_url)
 
     def _jobs(self, pool: Pool) -> Jobs:
         days_before = self.settings.notice_days_before
+
+        async def sync_desks() -> None:
+            if self.desk_sync is not None:
+                await self.desk_sync.sync()
 
         async def announce() -> None:
             await queue_session_announcements(pool, datetime.now(UTC), days_before)
@@ -189,6 +209,7 @@ class Service:
             warn_visits=_quiet_when_db_down(warn),
             seed_holidays=_quiet_when_db_down(holidays),
             purge_accounts=_quiet_when_db_down(purge),
+            sync_softphone_desks=_quiet_when_db_down(sync_desks),
         )
 
     async def replay_spool(self) -> None:

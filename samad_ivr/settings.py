@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from samad_ivr.sms.config import SmsSettings
+    from samad_ivr.softphone.settings import SoftphoneSettings
     from samad_ivr.web.config import WebSettings
 
 
@@ -81,6 +82,7 @@ class Settings:
     sounds_dir: Path
     sms: SmsSettings
     web: WebSettings
+    softphone: SoftphoneSettings
     notice_days_before: int
 
     @classmethod
@@ -121,6 +123,7 @@ class Settings:
             sounds_dir=Path(get("SOUNDS_DIR", str(state / "sounds"))),
             sms=_sms_settings(env),
             web=_web_settings(env),
+            softphone=_softphone_settings(env),
             notice_days_before=integer("NOTICE_DAYS_BEFORE", 3, 0, 60),
         )
 
@@ -136,3 +139,9 @@ def _web_settings(env: Mapping[str, str]) -> WebSettings:
     from samad_ivr.web.config import WebSettings
 
     return WebSettings.from_env(env)
+
+
+def _softphone_settings(env: Mapping[str, str]) -> SoftphoneSettings:
+    from samad_ivr.softphone.settings import SoftphoneSettings
+
+    return SoftphoneSettings.from_env(env)

@@ -24,6 +24,7 @@ class Jobs:
     warn_visits: Job  # province admins hear of officials who may miss 4 visits a year
     seed_holidays: Job  # Iran's holidays for this and next Jalali year, once per year
     purge_accounts: Job  # expired web sessions and old login attempts
+    sync_softphone_desks: Job  # Asterisk's PJSIP config of the browser desks
 
 
 def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
@@ -58,5 +59,13 @@ def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
     )
     scheduler.add_job(
         jobs.purge_accounts, CronTrigger(hour=4, timezone=TEHRAN), id="purge_accounts", **common
+    )
+    # At start-up too: browser desks can register as soon as the service runs.
+    scheduler.add_job(
+        jobs.sync_softphone_desks,
+        IntervalTrigger(seconds=30),
+        id="sync_softphone_desks",
+        next_run_time=datetime.now(UTC),
+        **common,
     )
     return scheduler

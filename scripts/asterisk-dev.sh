@@ -17,6 +17,12 @@ AGI_BIND="${SAMAD_AGI_BIND:-127.0.0.1:4573}"
 AMI_PORT="${SAMAD_AMI_PORT:-5038}"
 AMI_USER="${SAMAD_AMI_USER:-samad}"
 AMI_SECRET="${SAMAD_AMI_SECRET:-samad-dev-secret}"
+# Every other port follows the AMI port, so instances never collide: Asterisk's HTTP
+# server (the browser softphones' SIP over WebSocket), SIP over UDP (desk phones), RTP.
+OFFSET=$((AMI_PORT - 5038))
+HTTP_PORT="${SAMAD_ASTERISK_HTTP_PORT:-$((8088 + OFFSET))}"
+SIP_PORT="${SAMAD_ASTERISK_SIP_PORT:-$((5160 + OFFSET))}"
+RTP_START=$((10000 + 200 * OFFSET))
 # Extra dialplan files (space separated, host paths) included after ours: demo and tests.
 EXTRA_CONF="${SAMAD_ASTERISK_EXTRA_CONF:-$HERE/dialplan/demo/extensions_demo.conf}"
 
@@ -45,6 +51,9 @@ print_env() {
     echo "SAMAD_SPOOL_DIR=$ROOT$SAMAD_SPOOL"
     echo "SAMAD_SOUNDS_DIR=$ROOT$SOUNDS/fa"
     echo "SAMAD_AMI_PORT=$AMI_PORT"
+    echo "SAMAD_PJSIP_DESKS_FILE=$ROOT$ETC/samad/pjsip_desks.conf"
+    echo "SAMAD_WEBRTC_WS_URL=ws://127.0.0.1:$HTTP_PORT/ws"
+    echo "SAMAD_ASTERISK_SIP_PORT=$SIP_PORT"
 }
 
 write_config() {
@@ -144,7 +153,42 @@ secret = $AMI_SECRET
 deny = 0.0.0.0/0.0.0.0
 permit = 127.0.0.1/255.255.255.255
 read = system,call,agent,user,dialplan,reporting
-write = originate,call,agent,reporting
+write = originate,call,agent,reporting,config
+CONF
+    # Asterisk's HTTP server carries SIP over WebSocket for the browser softphones.
+    cat > "$etc/http.conf" <<CONF
+[general]
+enabled = yes
+bindaddr = 127.0.0.1
+bindport = $HTTP_PORT
+CONF
+    # ICE candidates on loopback only: tests and the dev box never send media elsewhere.
+    cat > "$etc/rtp.conf" <<CONF
+[general]
+rtpstart = $RTP_START
+rtpend = $((RTP_START + 199))
+icesupport = yes
+ice_deny = 0.0.0.0/0
+ice_permit = 127.0.0.0/255.0.0.0
+CONF
+    cat > "$etc/pjsip.conf" <<CONF
+[global]
+type = global
+user_agent = samad-ivr dev Asterisk
+
+[samad-udp]
+type = transport
+protocol = udp
+bind = 127.0.0.1:$SIP_PORT
+
+[samad-ws]
+type = transport
+protocol = ws
+; rides on the HTTP server above (http.conf); the bind address is not used
+bind = 127.0.0.1
+
+#include samad/pjsip_samad.conf
+#include samad/pjsip_desks.conf
 CONF
     cat > "$etc/extensions.conf" <<CONF
 [general]
@@ -168,7 +212,11 @@ CONF
     done
     cp "$HERE/dialplan/queues_samad.conf" "$etc/queues.conf"
     cp "$HERE/dialplan/musiconhold_samad.conf" "$etc/musiconhold.conf"
-    : > "$etc/pjsip.conf"
+    cp "$HERE/dialplan/pjsip_samad.conf" "$etc/samad/"
+    # Written by samad-ivr from the officials' desks (samad_ivr/desk/pjsip.py); empty
+    # until the service starts.
+    : > "$etc/samad/pjsip_desks.conf"
+    : > "$etc/pjsip_wizard.conf"
     : > "$etc/cdr.conf"
     printf '[general]\nenable = no\n' > "$etc/cel.conf"
     # Debian's stock files for tones and the like, which our config does not change.

@@ -25,3 +25,15 @@ if [ ! -f "$stamp" ] || [ "$HERE/pyproject.toml" -nt "$stamp" ]; then
     "$VENV/bin/pip" install -q -e "$HERE[test]"
     touch "$stamp"
 fi
+
+# Browser libraries the web consoles serve (SIP.js for the desk softphone), pinned by
+# package-lock.json and installed from the machine's configured npm registry.
+VENDOR="$HERE/samad_ivr/web/vendor"
+if ! command -v npm >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+if [ ! -d "$VENDOR/node_modules/sip.js" ] || [ "$VENDOR/package-lock.json" -nt "$VENDOR/node_modules" ]; then
+    (cd "$VENDOR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    touch "$VENDOR/node_modules"
+fi

@@ -117,6 +117,12 @@ class AmiClient:
         messages = reply if isinstance(reply, list) else [reply]
         return [{str(k): str(v) for k, v in dict(m).items()} for m in messages]
 
+    async def reload_module(self, module: str) -> None:
+        """Ask Asterisk to reload one module's configuration (needs `config` write)."""
+        response = await self.action({"Action": "Reload", "Module": module})
+        if not response.success:
+            raise AmiError(f"Reload {module} refused: {response.message}")
+
     async def originate(
         self,
         *,

@@ -186,18 +186,25 @@ async def finalise_recording(
     return await asyncio.to_thread(inspect_recording, path)
 
 
-def channel_rms(path: Path) -> list[float]:
-    """RMS of each channel of a PCM WAV, relative to full scale (0.0 silence .. 1.0)."""
+def channel_rms(path: Path, start: float = 0.0, end: float | None = None) -> list[float]:
+    """RMS of each channel of a PCM WAV, relative to full scale (0.0 silence .. 1.0),
+    over the seconds `start`..`end` (the whole file by default)."""
     try:
         with path.open("rb") as handle, wave.open(handle, "rb") as wav:
             channels, width = wav.getnchannels(), wav.getsampwidth()
             if width not in (1, 2, 3, 4):
                 raise RecordingError(f"{path}: unsupported sample width {width}")
+            rate, total = wav.getframerate(), wav.getnframes()
+            first = min(total, max(0, int(start * rate)))
+            left = total - first if end is None else max(0, min(total, int(end * rate)) - first)
+            wav.setpos(first)
             sums = [0.0] * channels
             count = 0
-            while chunk := wav.readframes(_FRAMES_PER_READ):
+            while left > 0 and (chunk := wav.readframes(min(_FRAMES_PER_READ, left))):
                 samples = _to_int16(chunk, width)
-                count += len(samples) // channels
+                frames = len(samples) // channels
+                count += frames
+                left -= frames
                 for channel in range(channels):
                     mono = samples[channel::channels].tobytes()
                     sums[channel] += float(audioop.rms(mono, 2)) ** 2 * (len(mono) // 2)

@@ -31,6 +31,8 @@ SELECT o.desk_endpoint, o.center_id, c.queue_name
 FROM officials o JOIN centers c ON c.id = o.center_id WHERE o.id = $1
 """
 
+ALL_DESKS_SQL = "SELECT DISTINCT desk_endpoint FROM officials ORDER BY desk_endpoint"
+
 QUEUE_OF_CENTER_SQL = "SELECT queue_name FROM centers WHERE id = $1"
 ALL_QUEUES_SQL = "SELECT queue_name FROM centers ORDER BY queue_name"
 
@@ -161,6 +163,11 @@ class DeskRepository:
         async with connection(self._pool) as conn:
             r = await conn.fetchrow(DESK_OF_SQL, official_id)
         return None if r is None else Desk(r["desk_endpoint"], r["center_id"], r["queue_name"])
+
+    async def all_desk_endpoints(self) -> list[str]:
+        """Every official's desk endpoint, each once (the softphone config is built on it)."""
+        async with connection(self._pool) as conn:
+            return [str(r["desk_endpoint"]) for r in await conn.fetch(ALL_DESKS_SQL)]
 
     async def queues(self, center_id: int | None) -> list[str]:
         """The queue of `center_id`, or of every center when it is None."""

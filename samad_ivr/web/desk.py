@@ -21,6 +21,7 @@ from aiohttp import web
 from samad_ivr.admin.jalali import fa_digits, jalali_text, normalise, time_text
 from samad_ivr.live.hub import LiveHub
 from samad_ivr.live.views import desk_view, display_number, queue_boards
+from samad_ivr.softphone.settings import SoftphoneSettings
 from samad_ivr.storage.agencies import AgencyRepository
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.desk import (
@@ -32,6 +33,7 @@ from samad_ivr.storage.desk import (
 )
 from samad_ivr.web.app import DEPS, Feature
 from samad_ivr.web.security import Role, User, http_error, require_user
+from samad_ivr.web.softphone import browser_desk_name, setup_softphone, softphone_config
 
 LIVE_HUB = web.AppKey("live_hub", LiveHub)
 ADMIN_ROLES = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
@@ -98,8 +100,21 @@ async def desk_page(request: web.Request) -> web.Response:
         raise http_error(request, 403, "no_desk", NO_DESK)
     hub = request.config_dict[LIVE_HUB]
     boards = queue_boards(hub.state, hub.now(), [desk.queue_name])
-    context = {"user": user, "desk": desk, "boards": boards, **_helpers(request)}
+    context = {
+        "user": user,
+        "desk": desk,
+        "boards": boards,
+        "softphone": browser_desk_name(request.app, desk) is not None,
+        **_helpers(request),
+    }
     return aiohttp_jinja2.render_template("desk/desk.html", request, context)
+
+
+async def desk_softphone(request: web.Request) -> web.Response:
+    user = official_user(request)
+    assert user.official_id is not None
+    desk = await DeskRepository(_pool(request)).desk_of(user.official_id)
+    return softphone_config(request, desk, user.full_name or user.username)
 
 
 async def queue_page(request: web.Request) -> web.Response:
@@ -229,13 +244,16 @@ async def mark_no_request(request: web.Request) -> web.Response:
     )
 
 
-def desk_feature(hub: LiveHub) -> Feature:
-    """The desk pages and `/desk/ws`, watching `hub` (fed by the AMI event stream)."""
+def desk_feature(hub: LiveHub, softphone: SoftphoneSettings | None = None) -> Feature:
+    """The desk pages and `/desk/ws`, watching `hub` (fed by the AMI event stream), and
+    the browser softphone when `softphone` is enabled."""
 
     def setup(app: web.Application) -> None:
         from samad_ivr.web.live_ws import live_ws
 
         app[LIVE_HUB] = hub
+        setup_softphone(app, softphone)
+        app.router.add_get("/desk/softphone", desk_softphone)
         app.router.add_get("/desk", desk_page)
         app.router.add_get("/desk/queue", queue_page)
         app.router.add_get("/desk/call", caller_card)

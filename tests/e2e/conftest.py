@@ -18,7 +18,9 @@ import asyncpg
 import pytest
 
 from samad_ivr.ami.client import AmiClient
+from samad_ivr.ami.events import AmiEventStream
 from samad_ivr.app import Service
+from samad_ivr.live.hub import LiveHub
 from samad_ivr.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,9 +45,18 @@ class AsteriskInstance:
     recordings_dir: Path
     spool_dir: Path
     sounds_dir: Path
+    pjsip_desks_file: Path
+    webrtc_ws_url: str
 
     def rx(self, command: str) -> str:
         return _script("rx", command)
+
+    def stop(self) -> None:
+        _script("stop")
+
+    def start(self) -> None:
+        """Start again (after `stop`): same instance, ports and directories."""
+        _script("start")
 
 
 def _script(*args: str) -> str:
@@ -70,6 +81,8 @@ def asterisk() -> Iterator[AsteriskInstance]:
         recordings_dir=Path(env["SAMAD_RECORDINGS_DIR"]),
         spool_dir=Path(env["SAMAD_SPOOL_DIR"]),
         sounds_dir=Path(env["SAMAD_SOUNDS_DIR"]),
+        pjsip_desks_file=Path(env["SAMAD_PJSIP_DESKS_FILE"]),
+        webrtc_ws_url=env["SAMAD_WEBRTC_WS_URL"],
     )
     # Ten seconds of digital silence for the test caller (see extensions_test.conf).
     silence = instance.sounds_dir / "samad-test" / "silence.sln"
@@ -93,6 +106,10 @@ def e2e_settings(asterisk: AsteriskInstance, database_url: str, **overrides: str
         "SAMAD_DEPUTY_RING_SECONDS": "4",
         "SAMAD_QUEUE_MAX_WAIT_SECONDS": "4",
         "SAMAD_MESSAGE_MAX_SECONDS": "60",
+        # Browser desks (PJSIP/samad-web-*) register over Asterisk's WebSocket.
+        "SAMAD_PJSIP_DESKS_FILE": str(asterisk.pjsip_desks_file),
+        "SAMAD_WEBRTC_WS_URL": asterisk.webrtc_ws_url,
+        "SAMAD_WEBRTC_SECRET": "e2e-softphone-secret-" + "s" * 16,
         **overrides,
     }
     return Settings.from_env(env)
@@ -104,6 +121,24 @@ async def ami(asterisk: AsteriskInstance) -> AsyncIterator[AmiClient]:
     await client.connect()
     yield client
     client.close()
+
+
+@pytest.fixture
+def live_hub() -> LiveHub:
+    """The sink of `live`; a test module may override it with a recording hub."""
+    return LiveHub()
+
+
+@pytest.fixture
+async def live(asterisk: AsteriskInstance, live_hub: LiveHub) -> AsyncIterator[LiveHub]:
+    """The live state, fed by its own AMI event stream as in the service."""
+    hub = live_hub
+    stream = AmiEventStream(e2e_settings(asterisk, "postgresql://unused").ami, hub)
+    assert await stream.start(timeout=10), "the AMI event stream took no snapshot"
+    try:
+        yield hub
+    finally:
+        stream.close()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from aiohttp import web
 from playwright.async_api import Browser, async_playwright, expect
 
 from samad_ivr.ami.client import AmiClient
-from samad_ivr.ami.events import AmiEventStream
 from samad_ivr.live.hub import LiveHub
 from samad_ivr.live.views import desk_view
 from samad_ivr.storage.accounts import AccountRepository, NewUser, Role
@@ -50,17 +49,6 @@ async def browser() -> AsyncIterator[Browser]:
             yield chromium
         finally:
             await chromium.close()
-
-
-@pytest.fixture
-async def live(asterisk: AsteriskInstance) -> AsyncIterator[LiveHub]:
-    hub = LiveHub()
-    stream = AmiEventStream(e2e_settings(asterisk, "postgresql://unused").ami, hub)
-    assert await stream.start(timeout=10), "the AMI event stream took no snapshot"
-    try:
-        yield hub
-    finally:
-        stream.close()
 
 
 async def test_the_ringing_desk_shows_the_callers_number_in_the_browser(

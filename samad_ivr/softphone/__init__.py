@@ -1,0 +1,1 @@
+"""Browser softphones for the desks: SIP over WebSocket to Asterisk (res_pjsip), WebRTC media."""
