@@ -25,6 +25,8 @@ SIP_PORT="${SAMAD_ASTERISK_SIP_PORT:-$((5160 + OFFSET))}"
 RTP_START=$((10000 + 200 * OFFSET))
 # Extra dialplan files (space separated, host paths) included after ours: demo and tests.
 EXTRA_CONF="${SAMAD_ASTERISK_EXTRA_CONF:-$HERE/dialplan/demo/extensions_demo.conf}"
+# Extra pjsip.conf files (space separated), e.g. the tests' hardware desk phone.
+EXTRA_PJSIP="${SAMAD_ASTERISK_EXTRA_PJSIP:-}"
 
 if command -v asterisk >/dev/null 2>&1 && [ -z "${SAMAD_ASTERISK_ROOT:-}" ]; then
     ROOT=""
@@ -217,6 +219,12 @@ CONF
     # until the service starts.
     : > "$etc/samad/pjsip_desks.conf"
     : > "$etc/pjsip_wizard.conf"
+    n=0
+    for f in $EXTRA_PJSIP; do
+        n=$((n + 1))
+        cp "$f" "$etc/samad/pjsip_extra_$n.conf"
+        echo "#include samad/pjsip_extra_$n.conf" >> "$etc/pjsip.conf"
+    done
     : > "$etc/cdr.conf"
     printf '[general]\nenable = no\n' > "$etc/cel.conf"
     # Debian's stock files for tones and the like, which our config does not change.

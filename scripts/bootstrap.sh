@@ -5,7 +5,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 
 # postgresql-15 includes the contrib modules (btree_gist) on Debian 12.
-DEBIAN_PACKAGES=(postgresql-15 espeak-ng sox ffmpeg debootstrap kannel chromium)
+DEBIAN_PACKAGES=(postgresql-15 espeak-ng sox ffmpeg debootstrap kannel chromium sip-tester)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -37,6 +37,7 @@ INSTANCE_ENV = {
             str(Path(__file__).with_name("extensions_test.conf")),
         ]
     ),
+    "SAMAD_ASTERISK_EXTRA_PJSIP": str(Path(__file__).with_name("pjsip_test.conf")),
 }
 
 
