@@ -60,6 +60,12 @@ print_env() {
 
 write_config() {
     local etc="$ROOT$ETC"
+    # The browser desks samad-ivr wrote survive a restart, as they would in production.
+    local desks=""
+    if [ -f "$etc/samad/pjsip_desks.conf" ]; then
+        desks=$(cat "$etc/samad/pjsip_desks.conf"; printf x)  # x keeps trailing newlines
+        desks=${desks%x}
+    fi
     rm -rf "$etc"
     mkdir -p "$etc" "$ROOT$RUNDIR" "$ROOT$LOGDIR" "$ROOT$DBDIR" "$ROOT$RECDIR" "$ROOT$SAMAD_SPOOL" \
         "$ROOT$SPOOL" "$ROOT$AGIDIR/samad_lib" "$ROOT$SOUNDS/fa"
@@ -215,9 +221,10 @@ CONF
     cp "$HERE/dialplan/queues_samad.conf" "$etc/queues.conf"
     cp "$HERE/dialplan/musiconhold_samad.conf" "$etc/musiconhold.conf"
     cp "$HERE/dialplan/pjsip_samad.conf" "$etc/samad/"
-    # Written by samad-ivr from the officials' desks (samad_ivr/desk/pjsip.py); empty
-    # until the service starts.
-    : > "$etc/samad/pjsip_desks.conf"
+    # Written by samad-ivr from the officials' desks (samad_ivr/softphone/sync.py); empty
+    # until the service first starts.
+    printf '%s' "$desks" > "$etc/samad/pjsip_desks.conf"
+    chmod 640 "$etc/samad/pjsip_desks.conf"
     : > "$etc/pjsip_wizard.conf"
     n=0
     for f in $EXTRA_PJSIP; do

@@ -170,3 +170,32 @@ async def test_the_desk_softphone_answers_a_real_call_and_the_conversation_is_re
     # Muted, the desk side falls silent: what was recorded above came from the browser.
     _, muted_side = channel_rms(path, offset(muted_from) + 1.0, offset(muted_to))
     assert muted_side < desk_side / 10, "muting the softphone did not silence the desk"
+
+
+async def test_the_softphone_registers_again_after_asterisk_restarts(
+    asterisk: AsteriskInstance,
+    db_pool: asyncpg.Pool,
+    start_service: object,
+    phone_browser: Browser,
+) -> None:
+    official, _ = await seed_roster(db_pool, desk=f"PJSIP/{DESK_NAME}")
+    center = await db_pool.fetchval("SELECT center_id FROM officials WHERE id = $1", official)
+    user = NewUser("softphone-official", "استاندار همدان", Role.OFFICIAL, center, official)
+    await AccountRepository(db_pool).create_user(user, await hash_password(PASSWORD))
+    service = await start_service()  # type: ignore[operator]
+    assert isinstance(service, Service)
+    page = await phone_browser.new_page(locale="fa-IR")
+    await log_in(page, service.web_url, "softphone-official")
+    state = page.locator("#phone-state")
+    await expect(state).to_have_attribute("data-state", "registered", timeout=30_000)
+
+    asterisk.stop()
+    await expect(state).to_have_attribute("data-state", "reconnecting", timeout=15_000)
+    asterisk.start()
+    await expect(state).to_have_attribute("data-state", "registered", timeout=60_000)
+
+    # And it rings: Asterisk knows where the desk is again.
+    asterisk.rx(f"channel originate PJSIP/{DESK_NAME} application Wait 5")
+    await expect(state).to_have_attribute("data-state", "ringing", timeout=15_000)
+    await page.click("#phone-hangup")
+    await expect(state).to_have_attribute("data-state", "registered", timeout=10_000)

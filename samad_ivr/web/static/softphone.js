@@ -132,6 +132,9 @@ muteBtn.addEventListener("click", () => {
 async function register() {
   registerer.register({
     requestDelegate: {
+      // After a reconnect the registerer may already count itself registered, so its
+      // state does not change: Asterisk's answer is what says the desk can ring.
+      onAccept() { if (!session) { show("registered"); } },
       onReject(response) { show("failed", String(response.message.statusCode)); },
     },
   }).catch((err) => show("failed", err.message));
