@@ -1,7 +1,5 @@
-"""AMI client: panoramisk's Manager behind a small typed interface.
-
-panoramisk is untyped and has sharp edges (it raises AttributeError when used before the
-connection is up, reconnects after an explicit close); they stay inside this module.
+"""AMI client: one panoramisk Manager (see `samad_ivr.ami.manager`) behind a small
+typed interface for actions.
 """
 
 from __future__ import annotations
@@ -12,15 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from panoramisk import Manager
-
+from samad_ivr.ami.manager import AmiError, close_manager, list_action, open_manager, send_action
 from samad_ivr.settings import AmiSettings
 
+__all__ = ["AmiClient", "AmiError", "AmiResponse"]
+
 log = logging.getLogger(__name__)
-
-
-class AmiError(Exception):
-    """AMI is unreachable, refused our login, or answered an action with an error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,20 +37,13 @@ class AmiClient:
     async def connect(self, timeout: float = 10.0) -> None:
         """Connect and log in; raises AmiError when that does not happen within timeout."""
         self._logged_in.clear()
-        self._manager = Manager(
-            host=self._settings.host,
-            port=self._settings.port,
-            username=self._settings.username,
-            secret=self._settings.secret.value,
+        self._manager = open_manager(
+            self._settings,
             events="on",
-            reconnect_timeout=2,
-            ping_delay=10,
-            loop=asyncio.get_running_loop(),
             on_login=self._on_login,
             on_disconnect=self._on_disconnect,
             log=log,
         )
-        self._manager.connect()
         try:
             await asyncio.wait_for(self._logged_in.wait(), timeout)
         except TimeoutError as exc:
@@ -64,11 +52,11 @@ class AmiClient:
                 f"no AMI login at {self._settings.host}:{self._settings.port} within {timeout}s"
             ) from exc
 
-    def _on_login(self, _manager: Any) -> None:
+    def _on_login(self) -> None:
         log.info("AMI logged in at %s:%s", self._settings.host, self._settings.port)
         self._logged_in.set()
 
-    def _on_disconnect(self, _manager: Any, exc: BaseException | None) -> None:
+    def _on_disconnect(self, exc: BaseException | None) -> None:
         log.warning("AMI connection lost (%s); panoramisk reconnects", exc)
         self._logged_in.clear()
 
@@ -80,20 +68,9 @@ class AmiClient:
         self, fields: Mapping[str, str | list[str]], *, timeout: float | None = None
     ) -> AmiResponse:
         """Send one action and wait for its (last) response."""
-        if self._manager is None or not self._logged_in.is_set():
-            raise AmiError("AMI is not connected")
-        try:
-            reply = await asyncio.wait_for(
-                self._manager.send_action(dict(fields)), timeout or self._action_timeout
-            )
-        except TimeoutError as exc:
-            raise AmiError(f"AMI action {fields.get('Action')} timed out") from exc
-        if isinstance(reply, list):
-            # Event lists (and async Originate's OriginateResponse) end with the verdict.
-            reply = reply[-1] if reply else None
-        if reply is None:
-            raise AmiError(f"AMI action {fields.get('Action')} got no response")
-        headers = {str(k): str(v) for k, v in dict(reply).items()}
+        messages = await send_action(self._live_manager(), fields, timeout or self._action_timeout)
+        # Event lists (and async Originate's OriginateResponse) end with the verdict.
+        headers = messages[-1]
         return AmiResponse(
             success=headers.get("Response", "").lower() == "success",
             message=headers.get("Message", ""),
@@ -104,18 +81,13 @@ class AmiClient:
         self, fields: Mapping[str, str | list[str]], *, timeout: float | None = None
     ) -> list[dict[str, str]]:
         """Send an action answered by an event list (CoreShowChannels, QueueStatus...)
-        and return every message of it, the response first."""
+        and return every message of it, the response first (AmiError if refused)."""
+        return await list_action(self._live_manager(), fields, timeout or self._action_timeout)
+
+    def _live_manager(self) -> Any:
         if self._manager is None or not self._logged_in.is_set():
             raise AmiError("AMI is not connected")
-        try:
-            reply = await asyncio.wait_for(
-                self._manager.send_action(dict(fields), as_list=True),
-                timeout or self._action_timeout,
-            )
-        except TimeoutError as exc:
-            raise AmiError(f"AMI action {fields.get('Action')} timed out") from exc
-        messages = reply if isinstance(reply, list) else [reply]
-        return [{str(k): str(v) for k, v in dict(m).items()} for m in messages]
+        return self._manager
 
     async def reload_module(self, module: str) -> None:
         """Ask Asterisk to reload one module's configuration (needs `config` write)."""
@@ -156,6 +128,6 @@ class AmiClient:
 
     def close(self) -> None:
         if self._manager is not None:
-            self._manager.close()
+            close_manager(self._manager)
             self._manager = None
         self._logged_in.clear()

@@ -8,6 +8,7 @@ and reads.  An insert that fails raises, and callers must then send nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -20,6 +21,7 @@ __all__ = [
     "AuditEntry",
     "ListenAction",
     "ListenAuditRepository",
+    "ListenerEndpoint",
     "NewAuditEntry",
     "RecordingRef",
     "valid_listen_endpoint",
@@ -114,6 +116,28 @@ ON CONFLICT (user_id) DO UPDATE SET listen_endpoint = EXCLUDED.listen_endpoint,
 """
 
 
+LISTENERS_SQL = """
+SELECT u.id, u.username, u.full_name, u.role, e.listen_endpoint, e.updated_at
+FROM users u LEFT JOIN user_listen_endpoints e ON e.user_id = u.id
+WHERE u.is_active
+  AND ($1::int IS NULL OR u.id = $1)
+  AND ($2::text[] IS NULL OR u.role = ANY($2))
+ORDER BY u.username
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerEndpoint:
+    """An active user and the phone a listen-in rings for them (None: not set)."""
+
+    user_id: int
+    username: str
+    full_name: str
+    role: str
+    endpoint: str | None
+    updated_at: datetime | None
+
+
 class AuditWriteFailed(StorageError):
     """The audit row could not be written; nothing may be sent."""
 
@@ -165,6 +189,22 @@ class ListenAuditRepository:
         async with connection(self._pool) as conn:
             value: str | None = await conn.fetchval(GET_ENDPOINT_SQL, user_id)
         return value
+
+    async def listener_endpoints(
+        self, *, user_id: int | None = None, roles: Collection[str] | None = None
+    ) -> list[ListenerEndpoint]:
+        """Active users (one, or those holding `roles`) with their endpoints, by name."""
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(
+                LISTENERS_SQL, user_id, None if roles is None else sorted(roles)
+            )
+        return [
+            ListenerEndpoint(
+                r["id"], r["username"], r["full_name"], r["role"], r["listen_endpoint"],
+                r["updated_at"],
+            )
+            for r in rows
+        ]  # fmt: skip
 
     async def set_listen_endpoint(self, user_id: int, endpoint: str) -> None:
         if not valid_listen_endpoint(endpoint):

@@ -19,6 +19,7 @@ from samad_ivr.web.national_audit import setup_national_audit
 from samad_ivr.web.national_calls import setup_national_calls
 from samad_ivr.web.national_common import AUDIT, LISTEN_GATEWAY, SEARCH, TRANSCODER
 from samad_ivr.web.national_listen import setup_national_listen
+from samad_ivr.web.national_listen_endpoint import setup_listen_endpoint
 from samad_ivr.web.national_play import setup_national_play
 
 
@@ -36,5 +37,6 @@ def national_feature(
         setup_national_play(app)
         setup_national_audit(app)
         setup_national_listen(app)
+        setup_listen_endpoint(app)
 
     return setup

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 import pytest
@@ -84,6 +85,13 @@ async def web_client(
         features=[configure, setup_security, setup_openapi, *web_features],
     )
     assert app[DEPS].pool is db_pool
+    async with running_client(app) as client:
+        yield client
+
+
+@asynccontextmanager
+async def running_client(app: Any) -> AsyncIterator[Client]:
+    """A test client on `app`, served on an ephemeral loopback port while in use."""
     client: Client = TestClient(TestServer(app))
     await client.start_server()
     try:
