@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from samad_ivr.admin.jalali import InputError, fa_digits, local_range, normalise, parse_jalali_date
+from samad_ivr.admin.jalali import (
+    InputError,
+    fa_digits,
+    iso_jalali,
+    local_range,
+    normalise,
+    parse_jalali_date,
+)
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.storage.search import MAX_LIMIT, CallSearch, Cursor
 
-__all__ = ["FILTER_FIELDS", "STATUSES", "parse_search"]
+__all__ = ["FILTER_FIELDS", "STATUSES", "DashboardFilter", "parse_dashboard", "parse_search"]
 
 STATUSES = ("registered", "assigned", "answered", "closed", "escalated")
 FILTER_FIELDS = (
@@ -24,6 +33,9 @@ FILTER_FIELDS = (
 )  # fmt: skip
 _TRACKING_RE = re.compile(r"^[0-9]{10}$")
 _MAX_TEXT = 100
+DASHBOARD_DEFAULT_DAYS = 30
+# A year of calls is still a bounded index range scan; more belongs in an export.
+DASHBOARD_MAX_DAYS = 366
 
 
 def _int(values: Mapping[str, str], name: str, label: str) -> int | None:
@@ -89,3 +101,36 @@ def parse_search(
         after=after,
         limit=page_size,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardFilter:
+    """A search over whole local days `first`..`last`, and the filter values as the form
+    should show them (the range filled in)."""
+
+    search: CallSearch
+    first: date
+    last: date
+    values: dict[str, str]
+
+
+def parse_dashboard(
+    values: Mapping[str, str], *, visible_centers: frozenset[int] | None, tz: ZoneInfo, today: date
+) -> DashboardFilter:
+    """`parse_search` over a bounded range of days: without "to", up to `today`; without
+    "from", the 30 days up to "to"; more than 366 days is refused."""
+    given = {k: v for k, v in values.items() if k in FILTER_FIELDS}
+    last = parse_jalali_date(given["to"]) if normalise(given.get("to", "")) else today
+    if normalise(given.get("from", "")):
+        first = parse_jalali_date(given["from"])
+    else:
+        first = last - timedelta(days=DASHBOARD_DEFAULT_DAYS - 1)
+    days = (last - first).days + 1
+    if days > DASHBOARD_MAX_DAYS:
+        raise InputError(
+            f"نمودارها بازه‌ای تا {fa_digits(DASHBOARD_MAX_DAYS)} روز را نشان می‌دهند، اما این "
+            f"بازه {fa_digits(days)} روز است؛ تاریخ «از» یا «تا» را نزدیک‌تر کنید."
+        )
+    filled = {**given, "from": iso_jalali(first), "to": iso_jalali(last)}
+    search = parse_search(filled, visible_centers=visible_centers, tz=tz)
+    return DashboardFilter(search, first, last, filled)

@@ -14,18 +14,20 @@ from aiohttp import web
 
 from samad_ivr.admin.jalali import InputError, iso_jalali
 from samad_ivr.national.filters import FILTER_FIELDS, STATUSES, parse_search
-from samad_ivr.storage.roster_edit import RosterEditor
 from samad_ivr.storage.search import CallHit, SearchPage
-from samad_ivr.web.admin_common import pool
+from samad_ivr.web.desk import TOPIC_LABELS
 from samad_ivr.web.national_common import (
     NATIONAL_VIEW_ROLES,
     SEARCH,
+    api_filter_values,
+    center_choices,
+    filter_link,
     national_user,
     render,
     timezone,
     visible_centers,
 )
-from samad_ivr.web.openapi import api_query, api_route
+from samad_ivr.web.openapi import api_route
 from samad_ivr.web.security import ApiError
 
 STATUS_NAMES = {
@@ -92,9 +94,7 @@ def call_json(hit: CallHit, tz: ZoneInfo) -> dict[str, Any]:
 async def api_calls(request: web.Request) -> web.Response:
     user = national_user(request)
     tz = timezone(request)
-    query = {
-        k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in api_query(request).items()
-    }
+    query = api_filter_values(request)
     try:
         search = parse_search(query, visible_centers=visible_centers(user), tz=tz)
     except InputError as exc:
@@ -118,20 +118,19 @@ async def calls_page(request: web.Request) -> web.Response:
     user = national_user(request)
     tz = timezone(request)
     values = {k: v for k, v in request.query.items() if k in (*FILTER_FIELDS, "cursor")}
-    centers = await RosterEditor(pool(request)).centers()
-    visible = visible_centers(user)
-    centers = [c for c in centers if visible is None or c.id in visible]
     errors: list[str] = []
     page = SearchPage([], None)
     try:
-        search = parse_search(values, visible_centers=visible, tz=tz)
+        search = parse_search(values, visible_centers=visible_centers(user), tz=tz)
         page = await request.config_dict[SEARCH].search(search)
     except InputError as exc:
         errors.append(str(exc))
     return render(
-        request, "national/calls.html", user, values=values, page=page, centers=centers,
-        statuses=STATUS_NAMES, next_link=_next_link(request, page), errors=errors,
-        may_listen=True,
+        request, "national/calls.html", user, values=values, page=page,
+        centers=await center_choices(request, user), statuses=STATUS_NAMES,
+        topics=TOPIC_LABELS if page.topic_supported else {},
+        next_link=_next_link(request, page), errors=errors, may_listen=True,
+        dashboard_link=filter_link("/national/dashboard", values),
     )  # fmt: skip
 
 

@@ -12,12 +12,14 @@ from aiohttp import web
 
 from samad_ivr.audio.transcode import Transcoder
 from samad_ivr.national.listen import ListenGateway
+from samad_ivr.storage.dashboard import DashboardRepository
 from samad_ivr.storage.listen_audit import ListenAuditRepository
 from samad_ivr.storage.search import CallSearchRepository
 from samad_ivr.web.app import DEPS, Feature
 from samad_ivr.web.national_audit import setup_national_audit
 from samad_ivr.web.national_calls import setup_national_calls
-from samad_ivr.web.national_common import AUDIT, LISTEN_GATEWAY, SEARCH, TRANSCODER
+from samad_ivr.web.national_common import AUDIT, DASHBOARD, LISTEN_GATEWAY, SEARCH, TRANSCODER
+from samad_ivr.web.national_dashboard import setup_national_dashboard
 from samad_ivr.web.national_listen import setup_national_listen
 from samad_ivr.web.national_listen_endpoint import setup_listen_endpoint
 from samad_ivr.web.national_play import setup_national_play
@@ -29,11 +31,13 @@ def national_feature(
     def setup(app: web.Application) -> None:
         deps = app[DEPS]
         app[SEARCH] = CallSearchRepository(deps.pool)
+        app[DASHBOARD] = DashboardRepository(deps.pool)
         app[AUDIT] = ListenAuditRepository(deps.pool)
         app[TRANSCODER] = Transcoder(deps.settings.recordings_dir, cache_dir)
         if gateway is not None:
             app[LISTEN_GATEWAY] = gateway
         setup_national_calls(app)
+        setup_national_dashboard(app)
         setup_national_play(app)
         setup_national_audit(app)
         setup_national_listen(app)

@@ -6,33 +6,23 @@ fresh PostgreSQL. Screenshots go to test-artifacts/ (gitignored).
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiohttp import web
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from samad_ivr.settings import Settings
 from samad_ivr.storage.accounts import AccountRepository, NewUser, Role
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.web.admin_routes import setup_admin
-from samad_ivr.web.app import WebDeps, create_app
 from samad_ivr.web.auth_views import hash_password
-from samad_ivr.web.config import WEB_SETTINGS, WebSettings
-from samad_ivr.web.openapi import setup_openapi
 from samad_ivr.web.public import public_feature
-from samad_ivr.web.security import setup_security
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "browser test password 1"
 TZ = ZoneInfo("Asia/Tehran")
@@ -40,7 +30,7 @@ TZ = ZoneInfo("Asia/Tehran")
 
 @pytest.fixture
 async def served(
-    database_url: str, db_pool: Pool, tmp_path: Path
+    database_url: str, db_pool: Pool, tmp_path: Path, serve_app: Any
 ) -> AsyncIterator[dict[str, object]]:
     settings = Settings.from_env({
         "SAMAD_DATABASE_URL": database_url, "SAMAD_WEB_BIND": "127.0.0.1:0",
@@ -57,34 +47,8 @@ async def served(
     user = NewUser("hamedan-admin", "مدیر همدان", Role.PROVINCE_ADMIN, center)
     await AccountRepository(db_pool).create_user(user, await hash_password(PASSWORD))
 
-    def configure(app: web.Application) -> None:
-        app[WEB_SETTINGS] = WebSettings.from_env({"SAMAD_WEB_SECRET": "b" * 40})
-
-    app = create_app(
-        WebDeps(settings=settings, pool=db_pool),
-        features=[configure, setup_security, setup_openapi, setup_admin, public_feature()],
-    )
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield {"url": f"http://127.0.0.1:{port}", "center": center, "ali": ali, "maryam": maryam}
-    finally:
-        await runner.cleanup()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
+    async with serve_app(settings, db_pool, [setup_admin, public_feature()]) as url:
+        yield {"url": url, "center": center, "ali": ali, "maryam": maryam}
 
 
 async def shot(page: Page, name: str) -> None:

@@ -4,38 +4,29 @@ with Range requests through a signed URL, and every byte served left an audit ro
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from aiohttp import web
 from national.factories import make_call
-from playwright.async_api import Browser, Request, async_playwright
+from playwright.async_api import Browser, Request
 
 from samad_ivr.settings import Settings
 from samad_ivr.storage.accounts import AccountRepository, NewUser, Role
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.roster import RosterRepository
-from samad_ivr.web.app import WebDeps, create_app
 from samad_ivr.web.auth_views import hash_password
-from samad_ivr.web.config import WEB_SETTINGS, WebSettings
 from samad_ivr.web.national_routes import national_feature
-from samad_ivr.web.openapi import setup_openapi
-from samad_ivr.web.security import setup_security
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]  # fmt: skip
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "browser playback password"
 
 
 @pytest.fixture
-async def served(database_url: str, db_pool: Pool, tmp_path: Path) -> AsyncIterator[str]:
+async def served(
+    database_url: str, db_pool: Pool, tmp_path: Path, serve_app: Any
+) -> AsyncIterator[str]:
     settings = Settings.from_env({
         "SAMAD_DATABASE_URL": database_url, "SAMAD_WEB_BIND": "127.0.0.1:0",
         "SAMAD_RECORDINGS_DIR": str(tmp_path / "recordings"),
@@ -45,33 +36,8 @@ async def served(database_url: str, db_pool: Pool, tmp_path: Path) -> AsyncItera
     user = NewUser("national-listener", "شنوندهٔ ملی", Role.NATIONAL_LISTENER)
     await AccountRepository(db_pool).create_user(user, await hash_password(PASSWORD))
 
-    def configure(app: web.Application) -> None:
-        app[WEB_SETTINGS] = WebSettings.from_env({"SAMAD_WEB_SECRET": "p" * 40})
-
-    app = create_app(
-        WebDeps(settings=settings, pool=db_pool),
-        features=[configure, setup_security, setup_openapi, national_feature()],
-    )
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
+    async with serve_app(settings, db_pool, [national_feature()]) as url:
+        yield url
 
 
 async def test_playing_a_recording_uses_range_requests_and_leaves_an_audit_row(

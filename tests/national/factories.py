@@ -71,3 +71,47 @@ async def make_call(
             code, call_id, caller, status,
         )  # fmt: skip
     return StoredCall(call_id, recording_id, uniqueid)
+
+
+async def make_official(pool: Pool, center_id: int, name: str) -> int:
+    n = next(_counter)
+    async with pool.acquire() as conn:
+        official_id: int = await conn.fetchval(
+            "INSERT INTO officials (center_id, name, title, desk_endpoint) "
+            "VALUES ($1, $2, 'مدیرکل', $3) RETURNING id",
+            center_id, name, f"PJSIP/desk-{n}",
+        )  # fmt: skip
+    return official_id
+
+
+async def make_counted_call(
+    pool: Pool,
+    center_id: int,
+    started_at: datetime,
+    disposition: str | None,
+    *,
+    official_id: int | None = None,
+    queue_wait: float | None = None,
+    topic: str | None = None,
+    request: bool = True,
+    status: str = "registered",
+) -> int:
+    """A call as the dashboard counts it (no recording): its outcome, official, queue
+    wait and, with `request`, a request with `topic` and `status`."""
+    n = next(_counter)
+    async with pool.acquire() as conn:
+        call_id: int = await conn.fetchval(
+            """INSERT INTO calls (uniqueid, center_id, caller_raw, started_at, ended_at,
+                                  disposition, official_id, queue_wait_seconds)
+               VALUES ($1, $2, '09120000000', $3, $4, $5, $6, $7) RETURNING id""",
+            f"1700000001.{n}", center_id, started_at,
+            None if disposition is None else started_at + timedelta(minutes=2),
+            disposition, official_id, queue_wait,
+        )  # fmt: skip
+        if request:
+            await conn.execute(
+                "INSERT INTO requests (tracking_code, call_id, official_id, topic, status) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                f"{n + 5_000_000_000:010d}", call_id, official_id, topic, status,
+            )  # fmt: skip
+    return call_id
