@@ -257,18 +257,42 @@ def table(results: dict[str, Any]) -> list[Row]:
                 )
             )
     if "W1" in f:
+        rows += _w1_rows(f["W1"])
+    return rows
+
+
+W1_QUERIES = (
+    ("list", "list, newest first"),
+    ("search_center_day", "search one province, one day"),
+    ("search_caller", "search one caller"),
+)
+
+
+def _w1_rows(w1: dict[str, Any]) -> list[Row]:
+    rows = []
+    for key, label in W1_QUERIES:
+        ours, bare = w1[key]["ours"], w1[key]["bare"]
+        clean = ours["errors"] == 0 and bare["errors"] == 0
         rows.append(
             _row(
-                "W1",
-                str(f["W1"].get("status", "")),
-                None,
-                "",
-                "",
-                None,
-                ">= 0.7x bare aiohttp+asyncpg; p95 < 100 ms",
-                None,
+                "W1", f"{label}: requests/s, {w1['concurrency']} in flight", ours["rps"],
+                "requests/s", "bare", bare["rps"], ">= 0.7x bare",
+                clean and ours["rps"] >= 0.7 * bare["rps"],
             )
+        )  # fmt: skip
+        rows.append(
+            _row(
+                "W1", f"{label}: p95 at {w1['calls']:,} calls", ours["p95_ms"], "ms", "bare",
+                bare["p95_ms"], "< 100 ms", clean and ours["p95_ms"] < 100,
+            )
+        )  # fmt: skip
+    cpu = w1["server_cpu_us_per_request"]
+    rows.append(
+        _row(
+            "W1", "server CPU per request", float(cpu["ours"]), "us", "bare", float(cpu["bare"]),
+            "(diagnostic)", None,
         )
+    )  # fmt: skip
     return rows
 
 

@@ -2,7 +2,8 @@
 
 KIND is b0 (minimal asyncio), b1 (panoramisk), b2 (thread per connection, backlog 20 as
 in wazo-agid), ours (our FastAGI layer running the same script) or inbound (our real
-``inbound`` route with its PostgreSQL work).  The process prints one JSON line
+``inbound`` route with its PostgreSQL work); w1-ours and w1-bare are W1's web apps
+(``benchmarks.w1_apps``).  The process prints one JSON line
 ``{"port": ...}`` when it listens, then answers ``stats`` lines on stdin with a JSON line
 (live tasks or threads) and exits on ``quit`` or end of stdin.
 """
@@ -55,6 +56,10 @@ async def _serve_async(kind: str, args: argparse.Namespace) -> None:
         server = await b1_shim.start(HOST, args.port, ASYNC_BACKLOG)
         port = server.sockets[0].getsockname()[1]
         closer = server.close
+    elif kind.startswith("w1-"):
+        from benchmarks import w1_apps
+
+        port, closer = await w1_apps.start(kind, args.database_url, HOST)
     else:
         from samad_ivr.agi.server import FastAgiServer
 
@@ -137,7 +142,7 @@ def _serve_threaded(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("kind", choices=["b0", "b1", "b2", "ours", "inbound"])
+    parser.add_argument("kind", choices=["b0", "b1", "b2", "ours", "inbound", "w1-ours", "w1-bare"])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--command-timeout", type=float, default=120.0)
     parser.add_argument("--database-url", default="")

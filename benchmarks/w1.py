@@ -1,11 +1,13 @@
 """W1: the national search API at 1,000,000 calls against a bare aiohttp+asyncpg app.
 
-`python -m benchmarks.w1 [--calls 1000000] [--requests 300] [--concurrency 8]`
-makes a fresh migrated database, inserts the calls (and a request for every third call)
-with generate_series in one statement each, then times three queries through our
-`GET /api/v1/calls` (session, role check, validation, JSON) and through a bare app that
-runs the same SQL (`samad_ivr.storage.search.build_query`).  Both apps and the load run
-in this process, one after the other; the figure is the ratio, as PERFORMANCE.md asks.
+`python -m benchmarks --only W1` (or standalone: `python -m benchmarks.w1 [--calls N]
+[--quick]`).  The calls (a request for every third, recordings for most) are generated
+in SQL with generate_series into a template database that is kept on the dev cluster
+under a hash of the migrations and this recipe, so only the first run pays the minute
+it takes; every run works on a fresh copy.  Both apps (`benchmarks.w1_apps`) run in
+their own processes pinned to the server core, the load generator
+(`benchmarks.w1_load`) on the other, and the runs alternate between the apps; the
+figure is the ratio, as PERFORMANCE.md asks.
 """
 
 from __future__ import annotations
@@ -13,30 +15,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
-import statistics
+import logging
+import secrets
+import subprocess
 import time
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-import aiohttp
 import asyncpg
-from aiohttp import web
 
-from benchmarks.db import fresh_database
-from samad_ivr.settings import Settings
+from benchmarks import w1_apps
+from benchmarks.db import cached_database
+from benchmarks.harness import CLIENT_CPU, PYTHON, REPO, Server, median, pinned
 from samad_ivr.storage.accounts import AccountRepository, NewUser, Role
 from samad_ivr.storage.db import create_pool
-from samad_ivr.storage.search import CallSearch, build_query
-from samad_ivr.web.app import WebDeps, create_app
 from samad_ivr.web.auth_views import hash_password
-from samad_ivr.web.config import WEB_SETTINGS, WebSettings
-from samad_ivr.web.national_routes import national_feature
-from samad_ivr.web.openapi import setup_openapi
-from samad_ivr.web.security import setup_security
+from samad_ivr.web.security import session_token_hash
+
+log = logging.getLogger(__name__)
 
 CENTERS = 31
-PASSWORD = "w1 benchmark password"
+API_PATH = "/api/v1/calls"
 
 GENERATE_CALLS = """
 INSERT INTO calls (uniqueid, center_id, caller_raw, caller_e164, started_at, answered_at,
@@ -53,147 +54,147 @@ SELECT lpad(id::text, 10, '0'), id, caller_e164,
        (ARRAY['registered','assigned','answered','closed','escalated'])[1 + id % 5], started_at
 FROM calls WHERE id % 3 = 0
 """
+# Most answered calls are recorded; every tenth also left a message.
+GENERATE_RECORDINGS = """
+INSERT INTO recordings (call_id, kind, path, finished_at)
+SELECT id, k.kind, 'bench/' || id || '-' || k.kind || '.wav', started_at
+FROM calls JOIN (VALUES ('call', 1), ('message', 10)) AS k (kind, every) ON id % k.every = 0
+WHERE id % 4 <> 1
+"""
+RECIPE = f"v1 {CENTERS} {GENERATE_CALLS} {GENERATE_REQUESTS} {GENERATE_RECORDINGS}"
 
 
-async def generate(url: str, calls: int) -> float:
-    started = time.monotonic()
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    calls: int
+    runs: int
+    requests: int
+    concurrency: int
+    warmup: int
+
+    @classmethod
+    def for_mode(cls, quick: bool, calls: int | None = None) -> Sizes:
+        sizes = cls(2_000, 1, 20, 4, 5) if quick else cls(1_000_000, 3, 400, 8, 60)
+        return sizes if calls is None else replace(sizes, calls=calls)
+
+
+async def generate(url: str, calls: int) -> None:
     conn = await asyncpg.connect(url)
     try:
         for n in range(CENTERS):
             await conn.execute(
-                "INSERT INTO centers (code, name, queue_name) VALUES ($1, $2, $3) "
-                "ON CONFLICT DO NOTHING", f"p{n}", f"استان {n}", f"q{n}",
+                "INSERT INTO centers (code, name, queue_name) VALUES ($1, $2, $3)",
+                f"p{n}", f"استان {n}", f"q{n}",
             )  # fmt: skip
         await conn.execute(GENERATE_CALLS, calls, CENTERS, datetime.now(UTC))
         await conn.execute(GENERATE_REQUESTS)
-        await conn.execute("ANALYZE calls; ANALYZE requests")
+        await conn.execute(GENERATE_RECORDINGS)
+        await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
-    return time.monotonic() - started
 
 
-def scenarios(center_id: int, tz_day: datetime) -> dict[str, tuple[dict[str, str], CallSearch]]:
-    start, end = tz_day, tz_day + timedelta(days=1)
-    return {
-        "list": ({}, CallSearch(None)),
-        "search_center_day": (
-            {"center_id": str(center_id), "from": "__FROM__", "to": "__FROM__"},
-            CallSearch(None, started_from=start, started_before=end, center_id=center_id),
-        ),
-        "search_caller": ({"caller": "09120001234"}, CallSearch(None, caller_e164="+989120001234")),
+async def _prepare(url: str) -> tuple[str, dict[str, w1_apps.Case]]:
+    """A national listener with a live session (the cookie token), and the queries."""
+    pool = await create_pool(url, min_size=1, max_size=2)
+    try:
+        accounts = AccountRepository(pool)
+        user = await accounts.create_user(
+            NewUser("w1-bench", "", Role.NATIONAL_LISTENER),
+            await hash_password(secrets.token_urlsafe(16)),
+        )
+        token = secrets.token_urlsafe(32)
+        expires = datetime.now(UTC) + timedelta(hours=2)
+        await accounts.create_session(session_token_hash(token), user.id, expires, "127.0.0.1")
+        return token, await w1_apps.load_cases(pool)
+    finally:
+        await pool.close()
+
+
+def _measure(url: str, token: str, cases: dict[str, w1_apps.Case], sizes: Sizes) -> dict[str, Any]:
+    with (
+        Server("w1-ours", "--database-url", url) as ours,
+        Server("w1-bare", "--database-url", url) as bare,
+    ):
+        targets: dict[str, str] = {}
+        for name, case in cases.items():
+            query = f"?{urlencode(case.params)}" if case.params else ""
+            targets[f"{name}/ours"] = f"http://127.0.0.1:{ours.port}{API_PATH}{query}"
+            targets[f"{name}/bare"] = f"http://127.0.0.1:{bare.port}/bare/{name}"
+        spec = {
+            "targets": targets, "cookie": token, "runs": sizes.runs, "requests": sizes.requests,
+            "concurrency": sizes.concurrency, "warmup": sizes.warmup, "deadline": 600,
+        }  # fmt: skip
+        cpu_before = {"ours": ours.cpu(), "bare": bare.cpu()}
+        proc = subprocess.run(
+            pinned(CLIENT_CPU, [PYTHON, "-m", "benchmarks.w1_load", json.dumps(spec)]),
+            cwd=REPO, capture_output=True, text=True, timeout=660, check=False,
+        )  # fmt: skip
+        cpu = {"ours": ours.cpu() - cpu_before["ours"], "bare": bare.cpu() - cpu_before["bare"]}
+    if proc.returncode != 0:
+        raise RuntimeError(f"W1 load generator failed: {proc.stderr[-2000:]}")
+    runs: dict[str, list[dict[str, float]]] = json.loads(proc.stdout.strip().splitlines()[-1])
+    handled = sizes.warmup + sizes.runs * sizes.requests
+    per_app = handled * len(cases)
+    result: dict[str, Any] = {
+        "server_cpu_us_per_request": {
+            app: round(seconds * 1e6 / per_app) for app, seconds in cpu.items()
+        },
+        "runs": runs,
     }
+    for name in cases:
+        result[name] = _summary(runs[f"{name}/ours"], runs[f"{name}/bare"])
+    return result
 
 
-async def timed(session: aiohttp.ClientSession, url: str, params: dict[str, str],
-                n: int, concurrency: int) -> dict[str, float]:  # fmt: skip
-    latencies: list[float] = []
-    sem = asyncio.Semaphore(concurrency)
+def _summary(ours: list[dict[str, float]], bare: list[dict[str, float]]) -> dict[str, Any]:
+    def med(runs: list[dict[str, float]], key: str) -> float:
+        return round(median([r[key] for r in runs]), 2)
 
-    async def one() -> None:
-        async with sem:
-            t = time.perf_counter()
-            async with session.get(url, params=params) as r:
-                await r.read()
-                assert r.status == 200, r.status
-            latencies.append((time.perf_counter() - t) * 1000)
-
-    wall = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(n)))
-    wall = time.perf_counter() - wall
-    latencies.sort()
-    return {"p50_ms": round(statistics.median(latencies), 2),
-            "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2),
-            "rps": round(n / wall, 1)}  # fmt: skip
+    summary: dict[str, Any] = {}
+    for app, runs in (("ours", ours), ("bare", bare)):
+        summary[app] = {key: med(runs, key) for key in ("p50_ms", "p95_ms", "rps")}
+        summary[app]["errors"] = sum(int(r["errors"]) for r in runs)
+    # Speed relative to the bare app (1.0 = as fast): rate ratio and inverse p95 ratio.
+    summary["ratio_rps"] = round(summary["ours"]["rps"] / summary["bare"]["rps"], 2)
+    summary["ratio_p95"] = round(summary["bare"]["p95_ms"] / summary["ours"]["p95_ms"], 2)
+    return summary
 
 
-async def start(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+async def w1_web_api(quick: bool, calls: int | None = None) -> dict[str, Any]:
+    sizes = Sizes.for_mode(quick, calls)
+    built: dict[str, float] = {}
 
+    async def build(url: str) -> None:
+        started = time.monotonic()
+        await generate(url, sizes.calls)
+        built["generate_s"] = round(time.monotonic() - started, 1)
 
-def bare_app(pool: Any, searches: dict[str, CallSearch]) -> web.Application:
-    async def handler(request: web.Request) -> web.Response:
-        sql, args = build_query(searches[request.match_info["name"]], topic_column=False)
-        async with pool.acquire() as conn:
-            rows = await conn.fetch(sql, *args)
-        calls = [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in dict(r).items()}
-                 for r in rows[:50]]  # fmt: skip
-        return web.json_response({"calls": calls})
-
-    app = web.Application()
-    app.router.add_get("/bare/{name}", handler)
-    return app
-
-
-async def run(calls: int, requests: int, concurrency: int) -> dict[str, Any]:
-    async with fresh_database() as url:
-        gen_s = await generate(url, calls)
-        pool = await create_pool(url, min_size=4, max_size=10)
-        try:
-            center_id = await pool.fetchval("SELECT min(id) FROM centers WHERE code = 'p1'")
-            newest = await pool.fetchval("SELECT max(started_at) FROM calls")
-            from zoneinfo import ZoneInfo
-
-            from samad_ivr.admin.jalali import iso_jalali
-
-            tz = ZoneInfo("Asia/Tehran")
-            day = (newest - timedelta(days=3)).astimezone(tz).date()
-            day_start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-            cases = scenarios(center_id, day_start)
-            settings = Settings.from_env({"SAMAD_DATABASE_URL": url})
-            await AccountRepository(pool).create_user(
-                NewUser("w1-bench", "", Role.NATIONAL_LISTENER), await hash_password(PASSWORD)
-            )
-
-            def configure(app: web.Application) -> None:
-                app[WEB_SETTINGS] = WebSettings.from_env({"SAMAD_WEB_SECRET": "w" * 40})
-
-            ours = create_app(
-                WebDeps(settings, pool),
-                [configure, setup_security, setup_openapi, national_feature()],
-            )
-            bare = bare_app(pool, {k: v[1] for k, v in cases.items()})
-            runners = [await start(ours), await start(bare)]
-            results: dict[str, Any] = {"calls": calls, "generate_s": round(gen_s, 1)}
-            try:
-                async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
-                    base = runners[0][1]
-                    page = await (await s.get(base + "/login")).text()
-                    token = re.search(r'name="_csrf" value="([0-9a-f]{64})"', page)
-                    assert token
-                    await s.post(base + "/login", data={"username": "w1-bench",
-                                 "password": PASSWORD, "_csrf": token[1], "next": "/"})  # fmt: skip
-                    for name, (params, _search) in cases.items():
-                        q = {
-                            k: (iso_jalali(day) if v == "__FROM__" else v)
-                            for k, v in params.items()
-                        }
-                        await timed(s, base + "/api/v1/calls", q, 20, concurrency)  # warm-up
-                        await timed(s, runners[1][1] + f"/bare/{name}", {}, 20, concurrency)
-                        o = await timed(s, base + "/api/v1/calls", q, requests, concurrency)
-                        b = await timed(
-                            s, runners[1][1] + f"/bare/{name}", {}, requests, concurrency
-                        )
-                        results[name] = {"ours": o, "bare": b,
-                                         "ratio_rps": round(o["rps"] / b["rps"], 2)}  # fmt: skip
-            finally:
-                for runner, _ in runners:
-                    await runner.cleanup()
-        finally:
-            await pool.close()
-    return results
+    started = time.monotonic()
+    async with cached_database(f"w1_{sizes.calls}", RECIPE, build) as url:
+        setup_s = round(time.monotonic() - started, 1)
+        token, cases = await _prepare(url)
+        result = await asyncio.to_thread(_measure, url, token, cases, sizes)
+    return {
+        "calls": sizes.calls,
+        "concurrency": sizes.concurrency,
+        "requests_per_run": sizes.requests,
+        "database_setup_s": setup_s,
+        "template_built": bool(built),
+        **built,
+        **result,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--calls", type=int, default=None)
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    results = asyncio.run(run(args.calls, args.requests, args.concurrency))
-    print(json.dumps(results, indent=2, ensure_ascii=False))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    result = asyncio.run(w1_web_api(args.quick, args.calls))
+    result.pop("runs")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
 
 

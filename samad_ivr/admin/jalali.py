@@ -6,6 +6,7 @@ Persian ی/ک) and every parse error carries a Persian message that the pages sh
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -71,6 +72,9 @@ def jalali_text(day: date) -> str:
     return fa_digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}")
 
 
+# The search API converts every row's date (50 a page, mostly a handful of days), and
+# persiantools' conversion costs more than the rest of the row; the answer never changes.
+@functools.lru_cache(maxsize=4096)
 def iso_jalali(day: date) -> str:
     """``1403-12-30`` in ASCII digits: the value of form fields and URLs."""
     j = jalali(day)

@@ -7,6 +7,7 @@ it, and nothing here ever raises.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -89,6 +90,20 @@ def normalise_caller_id(raw: str) -> CallerNumber:
     not consider a valid number (including ``anonymous`` and empty strings) yields
     ``e164=None``. ``is_mobile`` is true only for Iranian mobiles (``+989…``).
     """
+    if isinstance(raw, str):
+        return _normalise_cached(raw)
+    return _normalise(raw)
+
+
+# One call normalises its caller ID several times (log line, call start, request) and
+# phonenumbers' parse and validation were ~14% of the inbound route's CPU; the answer is
+# a frozen value of the text alone.  A few thousand recent numbers are plenty.
+@functools.lru_cache(maxsize=4096)
+def _normalise_cached(raw: str) -> CallerNumber:
+    return _normalise(raw)
+
+
+def _normalise(raw: str) -> CallerNumber:
     try:
         candidate = _candidate(raw)
         if candidate is None:

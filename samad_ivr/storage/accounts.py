@@ -1,7 +1,10 @@
 """Console users, their server-side sessions and the login attempt log.
 
 Session tokens never reach the database: callers pass the SHA-256 of the cookie value.
-Password hashes are opaque strings here (argon2 lives in the web layer).
+Password hashes are opaque strings here (argon2 lives in the web layer).  With a
+`SessionCache` (the web app passes one) `session_user` answers from a copy a few seconds
+old at most; every method here that deletes a session or changes a user drops the copy
+before it returns, and a new one must do the same.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from enum import StrEnum
 import asyncpg
 
 from samad_ivr.storage.db import Pool, StorageError, connection, require_aware
+from samad_ivr.storage.session_cache import SessionCache
 
 
 class Role(StrEnum):
@@ -93,7 +97,7 @@ INSERT INTO web_sessions (token_hash, user_id, expires_at, client_ip) VALUES ($1
 """
 
 SESSION_USER_SQL = f"""
-SELECT {_USER_COLUMNS}
+SELECT {_USER_COLUMNS}, s.expires_at
 FROM web_sessions s JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = $1 AND s.expires_at > now() AND u.is_active
 """
@@ -148,9 +152,13 @@ def validate_new_user(new: NewUser) -> None:
         raise AccountError(f"role {new.role} needs a center")
 
 
+SET_ACTIVE_SQL = "UPDATE users SET is_active = $2 WHERE id = $1"
+
+
 class AccountRepository:
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Pool, sessions: SessionCache[User] | None = None) -> None:
         self._pool = pool
+        self._sessions = sessions
 
     async def center_id(self, code: str) -> int | None:
         async with connection(self._pool) as conn:
@@ -196,6 +204,17 @@ class AccountRepository:
     async def set_password_hash(self, user_id: int, password_hash: str) -> None:
         async with connection(self._pool) as conn:
             await conn.execute(SET_PASSWORD_SQL, user_id, password_hash)
+        self._forget_user(user_id)
+
+    async def set_active(self, user_id: int, active: bool) -> None:
+        """Enable or disable an account; a disabled user's sessions stop working at once."""
+        async with connection(self._pool) as conn:
+            await conn.execute(SET_ACTIVE_SQL, user_id, active)
+        self._forget_user(user_id)
+
+    def _forget_user(self, user_id: int) -> None:
+        if self._sessions is not None:
+            self._sessions.forget_user(user_id)
 
     async def create_session(
         self, token_hash: bytes, user_id: int, expires_at: datetime, client_ip: str
@@ -205,13 +224,24 @@ class AccountRepository:
             await conn.execute(INSERT_SESSION_SQL, token_hash, user_id, expires_at, client_ip)
 
     async def session_user(self, token_hash: bytes) -> User | None:
+        cache = self._sessions
+        if cache is not None and (cached := cache.get(token_hash)) is not None:
+            return cached
+        generation = cache.generation if cache is not None else 0
         async with connection(self._pool) as conn:
             row = await conn.fetchrow(SESSION_USER_SQL, token_hash)
-        return None if row is None else _user(row)
+        if row is None:
+            return None
+        user = _user(row)
+        if cache is not None:
+            cache.put(token_hash, user.id, user, row["expires_at"], generation)
+        return user
 
     async def delete_session(self, token_hash: bytes) -> None:
         async with connection(self._pool) as conn:
             await conn.execute(DELETE_SESSION_SQL, token_hash)
+        if self._sessions is not None:
+            self._sessions.forget_session(token_hash)
 
     async def record_attempt(self, username: str, client_ip: str, outcome: LoginOutcome) -> None:
         async with connection(self._pool) as conn:

@@ -103,4 +103,10 @@ async def apply_migrations(conn: AnyConnection, directory: Path) -> list[str]:
         # A lost connection already released the session lock; unlocking would only
         # mask the original error.
         if not conn.is_closed():
-            await conn.execute(UNLOCK_SQL, MIGRATION_LOCK_KEY)
+            try:
+                await conn.execute(UNLOCK_SQL, MIGRATION_LOCK_KEY)
+            except BaseException:
+                # A pooled connection is not reset on release (storage.db.keep_session),
+                # so one that may still hold the lock must not go back to the pool.
+                conn.terminate()
+                raise

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from samad_ivr.storage.accounts import NATIONAL_ROLES, AccountRepository, Role, User
 from samad_ivr.storage.db import StorageUnavailable
+from samad_ivr.storage.session_cache import SessionCache
 from samad_ivr.web.app import DEPS
 from samad_ivr.web.config import web_settings
 from samad_ivr.web.csrf import (
@@ -280,7 +281,9 @@ def setup_security(app: web.Application) -> None:
             "SAMAD_WEB_SECRET is not set: using a random secret, so open forms stop "
             "working when the service restarts"
         )
-    app[ACCOUNTS] = AccountRepository(app[DEPS].pool)
+    # Sessions are looked up in a copy at most SESSION_CACHE_SECONDS old; logout and
+    # account changes made through app[ACCOUNTS] drop it at once (storage.session_cache).
+    app[ACCOUNTS] = AccountRepository(app[DEPS].pool, SessionCache())
     app.middlewares.append(api_error_middleware)
     app.middlewares.append(session_middleware)
     app.middlewares.append(csrf_middleware)

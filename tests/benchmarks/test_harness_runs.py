@@ -43,3 +43,13 @@ def test_session_rate_figure_runs_on_a_tiny_load(tmp_path: Path) -> None:
     f1 = data["figures"]["F1"]  # type: ignore[index]
     for kind in ("b0", "b1", "b2", "ours", "inbound"):
         assert f1[kind]["runs"], kind
+
+
+def test_web_api_figure_runs_on_a_tiny_database(tmp_path: Path) -> None:
+    data = _run_quick(tmp_path, "W1")
+    w1 = data["figures"]["W1"]  # type: ignore[index]
+    for query in ("list", "search_center_day", "search_caller"):
+        for app in ("ours", "bare"):
+            assert w1[query][app]["errors"] == 0, (query, app)
+            assert w1[query][app]["rps"] > 0, (query, app)
+    assert any(row["figure"] == "W1" for row in data["table"])  # type: ignore[union-attr]
