@@ -55,6 +55,8 @@ print_env() {
     echo "SAMAD_AMI_PORT=$AMI_PORT"
     echo "SAMAD_PJSIP_DESKS_FILE=$ROOT$ETC/samad/pjsip_desks.conf"
     echo "SAMAD_WEBRTC_WS_URL=ws://127.0.0.1:$HTTP_PORT/ws"
+    # Loopback-only dev instance: a fixed secret, like its AMI one; production sets its own.
+    echo "SAMAD_WEBRTC_SECRET=${SAMAD_WEBRTC_SECRET:-samad-dev-softphone-secret-not-for-production}"
     echo "SAMAD_ASTERISK_SIP_PORT=$SIP_PORT"
 }
 

@@ -7,8 +7,6 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 cd "$HERE"
 
 export SAMAD_DATABASE_URL="${SAMAD_DATABASE_URL:-$(scripts/postgres-dev.sh start | tail -n1)}"
-# The browser desks' SIP passwords derive from this; production sets its own.
-export SAMAD_WEBRTC_SECRET="${SAMAD_WEBRTC_SECRET:-samad-dev-softphone-secret-not-for-production}"
 while IFS='=' read -r key value; do
     export "$key=$value"
 done < <(scripts/asterisk-dev.sh start)
