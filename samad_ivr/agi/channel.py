@@ -96,6 +96,13 @@ class AgiChannel:
         self._lock = asyncio.Lock()
         self._hung_up = False
         self._unusable: str | None = None
+        # One timer per channel bounds every command (see _arm): a timer per command cost
+        # a quarter of the layer's CPU per session (docs/performance.md, F1).
+        self._deadline: float | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._waiting: asyncio.Task[object] | None = None
+        self._cancelling = 0
+        self._expired = False
 
     @property
     def env(self) -> AgiEnvironment:
@@ -217,14 +224,16 @@ class AgiChannel:
             if self._unusable is not None and not force:
                 raise AgiProtocolError(f"{verb} not sent: channel unusable ({self._unusable})")
             done = False
+            self._arm(time_limit)
             try:
-                async with asyncio.timeout(time_limit):
-                    self._writer.write(command)
-                    await self._writer.drain()
-                    lines = await self._read_reply_lines()
+                self._writer.write(command)
+                await self._writer.drain()
+                lines = await self._read_reply_lines()
                 reply = parse_reply(lines)
                 done = True
-            except TimeoutError:
+            except asyncio.CancelledError:
+                if not self._expired_here():
+                    raise
                 if self._hung_up:
                     raise AgiHangup(f"{verb}: channel hung up, no reply followed") from None
                 raise AgiTimeout(f"{verb}: no reply within {time_limit:g}s") from None
@@ -232,6 +241,7 @@ class AgiChannel:
                 self._hung_up = True
                 raise AgiHangup(f"{verb}: connection lost") from None
             finally:
+                self._disarm()
                 if not done and self._unusable is None:
                     self._unusable = f"{verb} did not complete"
         if self._hung_up:
@@ -242,6 +252,52 @@ class AgiChannel:
         if reply.code != 200:
             raise AgiCommandError(reply)
         return reply
+
+    def close(self) -> None:
+        """Drop the channel's timer (the server calls this when the session ends)."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+
+    # The command deadline.  Commands take microseconds to milliseconds and the limit is
+    # seconds, so one timer serves a whole session: each command moves the deadline,
+    # and the timer, when it fires early, re-arms itself for the deadline it finds.  On
+    # expiry it cancels the waiting task, and _transact turns that cancellation (and
+    # only that one: the same bookkeeping as asyncio.timeout) into AgiTimeout.
+    def _arm(self, time_limit: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._deadline = deadline = loop.time() + time_limit
+        self._waiting = task = asyncio.current_task()
+        self._cancelling = task.cancelling() if task is not None else 0
+        self._expired = False
+        if self._watchdog is not None and self._watchdog.when() > deadline:
+            self._watchdog.cancel()
+            self._watchdog = None
+        if self._watchdog is None:
+            self._watchdog = loop.call_at(deadline, self._on_watchdog)
+
+    def _disarm(self) -> None:
+        self._deadline = None
+        self._waiting = None
+
+    def _on_watchdog(self) -> None:
+        self._watchdog = None
+        deadline, task = self._deadline, self._waiting
+        if deadline is None or task is None:
+            return  # idle: the next command arms a new timer
+        loop = asyncio.get_running_loop()
+        if loop.time() < deadline:
+            self._watchdog = loop.call_at(deadline, self._on_watchdog)
+            return
+        self._expired = True
+        task.cancel()
+
+    def _expired_here(self) -> bool:
+        """True when the cancellation being handled is our deadline's, not the caller's."""
+        if not self._expired:
+            return False
+        task = asyncio.current_task()
+        return task is not None and task.uncancel() <= self._cancelling
 
     async def _read_reply_lines(self) -> list[str]:
         first = await self._read_line()

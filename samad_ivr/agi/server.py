@@ -133,7 +133,13 @@ class FastAgiServer:
         # The session task has its own context copy, so this never needs resetting.
         call_id.set(env.uniqueid or NO_CALL)
         channel = AgiChannel(reader, writer, env, command_timeout=self._command_timeout)
-        route = env.network_script
+        try:
+            await self._dispatch(channel, admitted=admitted)
+        finally:
+            channel.close()
+
+    async def _dispatch(self, channel: AgiChannel, *, admitted: bool) -> None:
+        route = channel.env.network_script
         if not admitted:
             logger.warning("over %d AGI sessions; refusing route %r", self._max_connections, route)
             await channel.try_set_variable(SAMAD_AGI_ERROR, "busy", self._report_timeout)
