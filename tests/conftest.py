@@ -9,6 +9,11 @@
   independent.
 - `db_pool` (function): an asyncpg pool on `database_url`.
 - `empty_database_url` (function): a fresh database with no migrations (runner tests).
+- `browser` (function): Debian's Chromium, headless, driven by Playwright;
+  `launch_chromium(*extra_args)` launches one with more flags (fake media devices).
+  A missing Chromium FAILS the test.
+- `serve_app(settings, pool, features)`: the web app with security, OpenAPI and
+  `features` on a loopback port, as an async context manager yielding its base URL.
 
 The template is named after a hash of `migrations/`, so concurrent pytest sessions share
 it safely and a changed migration set gets a new template instead of breaking a running
@@ -23,17 +28,24 @@ import hashlib
 import os
 import secrets
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from aiohttp import web
+from playwright.async_api import Browser, async_playwright
 
+from samad_ivr.settings import Settings
 from samad_ivr.storage.db import Pool, create_pool
 from samad_ivr.storage.migrations import apply_migrations, migrations_dir, read_migrations
+from samad_ivr.web.app import Feature, WebDeps, create_app
+from samad_ivr.web.config import WEB_SETTINGS, WebSettings
+from samad_ivr.web.openapi import setup_openapi
+from samad_ivr.web.security import setup_security
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE_PREFIX = "samad_test_template_"
@@ -147,3 +159,63 @@ async def db_pool(database_url: str) -> AsyncIterator[Pool]:
         yield pool
     finally:
         await asyncio.wait_for(pool.close(), timeout=10)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]  # fmt: skip
+LaunchChromium = Callable[..., AbstractAsyncContextManager[Browser]]
+ServeApp = Callable[[Settings, Pool, Iterable[Feature]], AbstractAsyncContextManager[str]]
+
+
+@asynccontextmanager
+async def _launch_chromium(*extra_args: str) -> AsyncIterator[Browser]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args]
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.fixture
+def launch_chromium() -> LaunchChromium:
+    return _launch_chromium
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with _launch_chromium() as chromium:
+        yield chromium
+
+
+@asynccontextmanager
+async def _serve(settings: Settings, pool: Pool, features: Iterable[Feature]) -> AsyncIterator[str]:
+    """The app with security, OpenAPI and `features` on 127.0.0.1; yields its base URL."""
+
+    def configure(app: web.Application) -> None:
+        app[WEB_SETTINGS] = WebSettings.from_env({"SAMAD_WEB_SECRET": "w" * 40})
+
+    app = create_app(
+        WebDeps(settings=settings, pool=pool),
+        features=[configure, setup_security, setup_openapi, *features],
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+def serve_app() -> ServeApp:
+    return _serve

@@ -7,25 +7,18 @@ desk page must show the caller's formatted number within a few seconds of the ri
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-import pytest
-from aiohttp import web
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from samad_ivr.ami.client import AmiClient
 from samad_ivr.live.hub import LiveHub
 from samad_ivr.live.views import desk_view
 from samad_ivr.storage.accounts import AccountRepository, NewUser, Role
-from samad_ivr.web.app import WebDeps, create_app
 from samad_ivr.web.auth_views import hash_password
-from samad_ivr.web.config import WEB_SETTINGS, WebSettings
 from samad_ivr.web.desk import desk_feature
-from samad_ivr.web.openapi import setup_openapi
-from samad_ivr.web.security import setup_security
 
 from .conftest import AsteriskInstance, e2e_settings, wait_for
 from .test_call_flows import place, seed_roster
@@ -33,22 +26,7 @@ from .test_call_flows import place, seed_roster
 DESK = "Local/noanswer@samad-test-desk"
 CALLER = "09181234577"
 PASSWORD = "screen pop password 1"
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def test_the_ringing_desk_shows_the_callers_number_in_the_browser(
@@ -59,6 +37,7 @@ async def test_the_ringing_desk_shows_the_callers_number_in_the_browser(
     start_service: object,
     live: LiveHub,
     browser: Browser,
+    serve_app: Any,
 ) -> None:
     official, _ = await seed_roster(db_pool, desk=DESK)
     center = await db_pool.fetchval("SELECT center_id FROM officials WHERE id = $1", official)
@@ -67,50 +46,39 @@ async def test_the_ringing_desk_shows_the_callers_number_in_the_browser(
     settings = e2e_settings(asterisk, database_url, SAMAD_DESK_RING_SECONDS="60")
     await start_service(SAMAD_DESK_RING_SECONDS="60")  # type: ignore[operator]
 
-    def configure(app: web.Application) -> None:
-        app[WEB_SETTINGS] = WebSettings.from_env({"SAMAD_WEB_SECRET": "d" * 40})
+    async with serve_app(settings, db_pool, [desk_feature(live)]) as base:
+        try:
+            page = await browser.new_page(locale="fa-IR", viewport={"width": 1280, "height": 900})
+            await page.goto(f"{base}/desk")
+            await page.fill("#username", "desk-official")
+            await page.fill("#password", PASSWORD)
+            await page.click("button[type=submit]")
+            await page.wait_for_url(f"{base}/desk")
+            await expect(page.locator("#live-status")).to_contain_text("برقرار", timeout=10_000)
 
-    app = create_app(
-        WebDeps(settings=settings, pool=db_pool),
-        features=[configure, setup_security, setup_openapi, desk_feature(live)],
-    )
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
-        page = await browser.new_page(locale="fa-IR", viewport={"width": 1280, "height": 900})
-        await page.goto(f"{base}/desk")
-        await page.fill("#username", "desk-official")
-        await page.fill("#password", PASSWORD)
-        await page.click("button[type=submit]")
-        await page.wait_for_url(f"{base}/desk")
-        await expect(page.locator("#live-status")).to_contain_text("برقرار", timeout=10_000)
+            await place(ami, CALLER, "speak", SAMAD_TEST_REPEATS="1")
 
-        await place(ami, CALLER, "speak", SAMAD_TEST_REPEATS="1")
+            async def rings() -> bool:
+                return desk_view(live.state, DESK).status == "ringing"
 
-        async def rings() -> bool:
-            return desk_view(live.state, DESK).status == "ringing"
+            await wait_for(rings, 60, "the desk to ring")
+            view = desk_view(live.state, DESK)
+            row = await db_pool.fetchrow("SELECT uniqueid FROM calls WHERE caller_raw = $1", CALLER)
+            assert row is not None
+            assert view.uniqueid == row["uniqueid"]
 
-        await wait_for(rings, 60, "the desk to ring")
-        view = desk_view(live.state, DESK)
-        row = await db_pool.fetchrow("SELECT uniqueid FROM calls WHERE caller_raw = $1", CALLER)
-        assert row is not None
-        assert view.uniqueid == row["uniqueid"]
-
-        number = page.locator("#caller-number bdi")
-        await expect(number).to_have_text("0918 123 4577", timeout=5_000)
-        assert await number.get_attribute("dir") == "ltr"
-        await expect(page.locator("#desk-state")).to_have_text("در حال زنگ خوردن")
-        await page.fill("textarea[name=summary]", "درخواست تسهیلات مسکن")
-        await page.select_option("select[name=topic]", "housing")
-        await page.click("#note-form button[type=submit]")
-        await expect(page.locator("#form-message")).to_have_text("یادداشت ذخیره شد.")
-        ARTIFACTS.mkdir(exist_ok=True)
-        await page.screenshot(path=str(ARTIFACTS / "desk-screen-pop.png"), full_page=True)
-        note = await db_pool.fetchrow("SELECT summary, topic FROM desk_notes")
-        assert note is not None
-        assert note["topic"] == "housing"
-    finally:
-        await ami.action({"Action": "Hangup", "Channel": "/^Local\\/111@samad-inbound-/"})
-        await runner.cleanup()
+            number = page.locator("#caller-number bdi")
+            await expect(number).to_have_text("0918 123 4577", timeout=5_000)
+            assert await number.get_attribute("dir") == "ltr"
+            await expect(page.locator("#desk-state")).to_have_text("در حال زنگ خوردن")
+            await page.fill("textarea[name=summary]", "درخواست تسهیلات مسکن")
+            await page.select_option("select[name=topic]", "housing")
+            await page.click("#note-form button[type=submit]")
+            await expect(page.locator("#form-message")).to_have_text("یادداشت ذخیره شد.")
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "desk-screen-pop.png"), full_page=True)
+            note = await db_pool.fetchrow("SELECT summary, topic FROM desk_notes")
+            assert note is not None
+            assert note["topic"] == "housing"
+        finally:
+            await ami.action({"Action": "Hangup", "Channel": "/^Local\\/111@samad-inbound-/"})

@@ -9,15 +9,15 @@ of the call, in the seconds the official was talking.
 
 from __future__ import annotations
 
-import os
 import wave
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from samad_ivr.ami.client import AmiClient
 from samad_ivr.app import Service
@@ -31,7 +31,6 @@ from .test_call_flows import ROOT_SOUNDS, finished_call, place, seed_roster
 DESK_NAME = "samad-web-desk1"
 CALLER = "09181234588"
 PASSWORD = "softphone password 1"
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -48,35 +47,50 @@ def official_voice(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def phone_browser(tmp_path: Path) -> AsyncIterator[Browser]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
+async def phone_browser(
+    tmp_path: Path, launch_chromium: Callable[..., AbstractAsyncContextManager[Browser]]
+) -> AsyncIterator[Browser]:
+    fake_media = [
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={official_voice(tmp_path)}",
         # Media stays on loopback: ICE may use it, and host candidates are real addresses.
         "--allow-loopback-in-peer-connection",
         "--disable-features=WebRtcHideLocalIpsWithMdns",
-        "--autoplay-policy=no-user-gesture-required",
     ]
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
+    async with launch_chromium(*fake_media) as chromium:
+        yield chromium
 
 
-async def log_in(page: Page, base: str, username: str) -> None:
-    await page.goto(f"{base}/desk")
-    await page.fill("#username", username)
+async def registered_desk(
+    asterisk: AsteriskInstance,
+    db_pool: asyncpg.Pool,
+    start_service: object,
+    phone_browser: Browser,
+    **overrides: str,
+) -> tuple[int, Page]:
+    """An official on duty at the browser desk, logged in, their softphone registered."""
+    official, _ = await seed_roster(db_pool, desk=f"PJSIP/{DESK_NAME}")
+    center = await db_pool.fetchval("SELECT center_id FROM officials WHERE id = $1", official)
+    user = NewUser("softphone-official", "استاندار همدان", Role.OFFICIAL, center, official)
+    await AccountRepository(db_pool).create_user(user, await hash_password(PASSWORD))
+    service = await start_service(**overrides)  # type: ignore[operator]
+    assert isinstance(service, Service)
+
+    async def desk_configured() -> bool:
+        return f"Endpoint:  {DESK_NAME}" in asterisk.rx(f"pjsip show endpoint {DESK_NAME}")
+
+    await wait_for(desk_configured, 30, "the service to configure the browser desk in Asterisk")
+
+    page = await phone_browser.new_page(locale="fa-IR", viewport={"width": 1280, "height": 900})
+    await page.goto(f"{service.web_url}/desk")
+    await page.fill("#username", "softphone-official")
     await page.fill("#password", PASSWORD)
     await page.click("button[type=submit]")
-    await page.wait_for_url(f"{base}/desk")
+    await page.wait_for_url(f"{service.web_url}/desk")
+    state = page.locator("#phone-state")
+    await expect(state).to_have_attribute("data-state", "registered", timeout=20_000)
+    return official, page
 
 
 HEARD_JS = """
@@ -106,22 +120,10 @@ async def test_the_desk_softphone_answers_a_real_call_and_the_conversation_is_re
     start_service: object,
     phone_browser: Browser,
 ) -> None:
-    official, _ = await seed_roster(db_pool, desk=f"PJSIP/{DESK_NAME}")
-    center = await db_pool.fetchval("SELECT center_id FROM officials WHERE id = $1", official)
-    user = NewUser("softphone-official", "استاندار همدان", Role.OFFICIAL, center, official)
-    await AccountRepository(db_pool).create_user(user, await hash_password(PASSWORD))
-    service = await start_service(SAMAD_DESK_RING_SECONDS="60")  # type: ignore[operator]
-    assert isinstance(service, Service)
-
-    async def desk_configured() -> bool:
-        return f"Endpoint:  {DESK_NAME}" in asterisk.rx(f"pjsip show endpoint {DESK_NAME}")
-
-    await wait_for(desk_configured, 30, "the service to configure the browser desk in Asterisk")
-
-    page = await phone_browser.new_page(locale="fa-IR", viewport={"width": 1280, "height": 900})
-    await log_in(page, service.web_url, "softphone-official")
+    official, page = await registered_desk(
+        asterisk, db_pool, start_service, phone_browser, SAMAD_DESK_RING_SECONDS="60"
+    )
     state = page.locator("#phone-state")
-    await expect(state).to_have_attribute("data-state", "registered", timeout=20_000)
 
     await place(ami, CALLER, "speak", SAMAD_TEST_REPEATS="10")
     try:
@@ -178,16 +180,8 @@ async def test_the_softphone_registers_again_after_asterisk_restarts(
     start_service: object,
     phone_browser: Browser,
 ) -> None:
-    official, _ = await seed_roster(db_pool, desk=f"PJSIP/{DESK_NAME}")
-    center = await db_pool.fetchval("SELECT center_id FROM officials WHERE id = $1", official)
-    user = NewUser("softphone-official", "استاندار همدان", Role.OFFICIAL, center, official)
-    await AccountRepository(db_pool).create_user(user, await hash_password(PASSWORD))
-    service = await start_service()  # type: ignore[operator]
-    assert isinstance(service, Service)
-    page = await phone_browser.new_page(locale="fa-IR")
-    await log_in(page, service.web_url, "softphone-official")
+    _, page = await registered_desk(asterisk, db_pool, start_service, phone_browser)
     state = page.locator("#phone-state")
-    await expect(state).to_have_attribute("data-state", "registered", timeout=30_000)
 
     asterisk.stop()
     await expect(state).to_have_attribute("data-state", "reconnecting", timeout=15_000)
