@@ -19,10 +19,10 @@ import logging
 import re
 from collections.abc import Mapping
 
+from samad_ivr.agi.connection import AgiConnection, BufferOverrun, ConnectionClosed
 from samad_ivr.agi.protocol import (
     DTMF_CHARS,
     HANGUP_LINE,
-    MAX_HEADER_LINES,
     MAX_REPLY_LINES,
     AgiArgumentError,
     AgiCommandError,
@@ -54,23 +54,20 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-async def read_environment(reader: asyncio.StreamReader) -> AgiEnvironment:
-    """Read the header block up to its blank line. The caller bounds the wait.
+async def read_environment(connection: AgiConnection) -> AgiEnvironment:
+    """Read the header block up to its blank line. The caller sets the deadline.
 
     One read for the whole block (Asterisk ends every line with a bare LF): line by line
-    cost a tenth of the server's time per session.  The stream's limit caps the block;
-    parse_environment checks the line count and lengths.
+    cost a tenth of the server's time per session.  The connection's limit caps the
+    block; parse_environment checks the line count and lengths.
     """
     try:
-        block = await reader.readuntil(b"\n\n")
-    except asyncio.IncompleteReadError:
+        block = await connection.read_until(b"\n\n")
+    except ConnectionClosed:
         raise AgiHangup("connection closed inside the AGI header") from None
-    except asyncio.LimitOverrunError:
+    except BufferOverrun:
         raise AgiProtocolError("AGI header block too long") from None
-    lines = block[:-2].split(b"\n")
-    if len(lines) > MAX_HEADER_LINES:
-        raise AgiProtocolError(f"AGI header has more than {MAX_HEADER_LINES} lines")
-    return parse_environment([line.rstrip(b"\r") for line in lines])
+    return parse_environment(block[:-1])
 
 
 # What may travel through MSet unquoted (see AgiChannel.set_variables).
@@ -82,27 +79,14 @@ class AgiChannel:
     """Typed AGI commands; one in flight at a time, each bounded by ``command_timeout``."""
 
     def __init__(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        env: AgiEnvironment,
-        *,
-        command_timeout: float,
+        self, connection: AgiConnection, env: AgiEnvironment, *, command_timeout: float
     ) -> None:
-        self._reader = reader
-        self._writer = writer
+        self._connection = connection
         self._env = env
         self._command_timeout = command_timeout
         self._lock = asyncio.Lock()
         self._hung_up = False
         self._unusable: str | None = None
-        # One timer per channel bounds every command (see _arm): a timer per command cost
-        # a quarter of the layer's CPU per session (docs/performance.md, F1).
-        self._deadline: float | None = None
-        self._watchdog: asyncio.TimerHandle | None = None
-        self._waiting: asyncio.Task[object] | None = None
-        self._cancelling = 0
-        self._expired = False
 
     @property
     def env(self) -> AgiEnvironment:
@@ -224,24 +208,23 @@ class AgiChannel:
             if self._unusable is not None and not force:
                 raise AgiProtocolError(f"{verb} not sent: channel unusable ({self._unusable})")
             done = False
-            self._arm(time_limit)
+            connection = self._connection
+            # Bounds every wait of this command: the drain and each line of the reply.
+            connection.set_deadline(time_limit)
             try:
-                self._writer.write(command)
-                await self._writer.drain()
+                connection.write(command)
+                await connection.drain()
                 lines = await self._read_reply_lines()
                 reply = parse_reply(lines)
                 done = True
-            except asyncio.CancelledError:
-                if not self._expired_here():
-                    raise
+            except TimeoutError:
                 if self._hung_up:
                     raise AgiHangup(f"{verb}: channel hung up, no reply followed") from None
                 raise AgiTimeout(f"{verb}: no reply within {time_limit:g}s") from None
-            except ConnectionError:
+            except ConnectionClosed:
                 self._hung_up = True
                 raise AgiHangup(f"{verb}: connection lost") from None
             finally:
-                self._disarm()
                 if not done and self._unusable is None:
                     self._unusable = f"{verb} did not complete"
         if self._hung_up:
@@ -252,52 +235,6 @@ class AgiChannel:
         if reply.code != 200:
             raise AgiCommandError(reply)
         return reply
-
-    def close(self) -> None:
-        """Drop the channel's timer (the server calls this when the session ends)."""
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            self._watchdog = None
-
-    # The command deadline.  Commands take microseconds to milliseconds and the limit is
-    # seconds, so one timer serves a whole session: each command moves the deadline,
-    # and the timer, when it fires early, re-arms itself for the deadline it finds.  On
-    # expiry it cancels the waiting task, and _transact turns that cancellation (and
-    # only that one: the same bookkeeping as asyncio.timeout) into AgiTimeout.
-    def _arm(self, time_limit: float) -> None:
-        loop = asyncio.get_running_loop()
-        self._deadline = deadline = loop.time() + time_limit
-        self._waiting = task = asyncio.current_task()
-        self._cancelling = task.cancelling() if task is not None else 0
-        self._expired = False
-        if self._watchdog is not None and self._watchdog.when() > deadline:
-            self._watchdog.cancel()
-            self._watchdog = None
-        if self._watchdog is None:
-            self._watchdog = loop.call_at(deadline, self._on_watchdog)
-
-    def _disarm(self) -> None:
-        self._deadline = None
-        self._waiting = None
-
-    def _on_watchdog(self) -> None:
-        self._watchdog = None
-        deadline, task = self._deadline, self._waiting
-        if deadline is None or task is None:
-            return  # idle: the next command arms a new timer
-        loop = asyncio.get_running_loop()
-        if loop.time() < deadline:
-            self._watchdog = loop.call_at(deadline, self._on_watchdog)
-            return
-        self._expired = True
-        task.cancel()
-
-    def _expired_here(self) -> bool:
-        """True when the cancellation being handled is our deadline's, not the caller's."""
-        if not self._expired:
-            return False
-        task = asyncio.current_task()
-        return task is not None and task.uncancel() <= self._cancelling
 
     async def _read_reply_lines(self) -> list[str]:
         first = await self._read_line()
@@ -315,11 +252,11 @@ class AgiChannel:
 
     async def _read_line(self) -> str:
         try:
-            line = await self._reader.readuntil(b"\n")
-        except asyncio.IncompleteReadError:
+            line = await self._connection.read_until(b"\n")
+        except ConnectionClosed:
             self._hung_up = True
             raise AgiHangup("AGI connection closed by peer") from None
-        except asyncio.LimitOverrunError:
+        except BufferOverrun:
             raise AgiProtocolError("AGI reply line too long") from None
         return decode_line(line)
 

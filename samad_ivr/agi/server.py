@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from samad_ivr.agi.channel import AgiChannel, read_environment
+from samad_ivr.agi.connection import AgiConnection
 from samad_ivr.agi.logcontext import NO_CALL, call_id
 from samad_ivr.agi.protocol import AgiHangup, AgiProtocolError
 
@@ -26,10 +27,11 @@ SAMAD_AGI_ERROR = "SAMAD_AGI_ERROR"
 # Asterisk opens a connection per AGI() call, so a burst of calls is a burst of connects.
 _LISTEN_BACKLOG = 512
 # Above the 8 KiB header-line cap, so an overlong line is reported as such, not as EOF.
-_STREAM_LIMIT = 64 * 1024
+_BUFFER_LIMIT = 64 * 1024
 # The error report must not hold the channel long: the caller is waiting in silence.
 _MAX_REPORT_TIMEOUT = 2.0
-_WRITER_CLOSE_TIMEOUT = 1.0
+# Unsent bytes get this long to leave at the end of a session, then the socket is aborted.
+_CLOSE_GRACE = 1.0
 
 
 class FastAgiServer:
@@ -68,8 +70,12 @@ class FastAgiServer:
         if self._server is not None:
             raise RuntimeError("FastAgiServer already started")
         self._closing = False
-        self._server = await asyncio.start_server(
-            self._session, host, port, backlog=_LISTEN_BACKLOG, limit=_STREAM_LIMIT
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: AgiConnection(loop, self._open, limit=_BUFFER_LIMIT),
+            host,
+            port,
+            backlog=_LISTEN_BACKLOG,
         )
         self._port = int(self._server.sockets[0].getsockname()[1])
         logger.info("FastAGI listening on %s:%d", host, self._port)
@@ -99,28 +105,30 @@ class FastAgiServer:
         self._port = None
         logger.info("FastAGI server closed")
 
-    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None  # start_server always runs the callback in a task
+    def _open(self, connection: AgiConnection) -> None:
+        """A connection is up: start its session (connection_made calls this)."""
+        task: asyncio.Task[object] = asyncio.get_running_loop().create_task(
+            self._session(connection)
+        )
         self._sessions.add(task)
+        task.add_done_callback(self._sessions.discard)
+
+    async def _session(self, connection: AgiConnection) -> None:
         admitted = self._active < self._max_connections
         if admitted:
             self._active += 1
         try:
             if not self._closing:
-                await self._serve(reader, writer, admitted=admitted)
+                await self._serve(connection, admitted=admitted)
         finally:
             if admitted:
                 self._active -= 1
-            self._sessions.discard(task)
-            await _close_writer(writer)
+            await connection.close(_CLOSE_GRACE)
 
-    async def _serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, admitted: bool
-    ) -> None:
+    async def _serve(self, connection: AgiConnection, *, admitted: bool) -> None:
+        connection.set_deadline(self._header_timeout)
         try:
-            async with asyncio.timeout(self._header_timeout):
-                env = await read_environment(reader)
+            env = await read_environment(connection)
         except TimeoutError:
             logger.warning("no complete AGI header within %gs; closing", self._header_timeout)
             return
@@ -132,11 +140,8 @@ class FastAgiServer:
             return
         # The session task has its own context copy, so this never needs resetting.
         call_id.set(env.uniqueid or NO_CALL)
-        channel = AgiChannel(reader, writer, env, command_timeout=self._command_timeout)
-        try:
-            await self._dispatch(channel, admitted=admitted)
-        finally:
-            channel.close()
+        channel = AgiChannel(connection, env, command_timeout=self._command_timeout)
+        await self._dispatch(channel, admitted=admitted)
 
     async def _dispatch(self, channel: AgiChannel, *, admitted: bool) -> None:
         route = channel.env.network_script
@@ -169,16 +174,3 @@ class FastAgiServer:
                 logger.warning("could not report the failure of route %s to Asterisk", route)
         else:
             logger.info("AGI route %s finished", route)
-
-
-async def _close_writer(writer: asyncio.StreamWriter) -> None:
-    writer.close()
-    try:
-        async with asyncio.timeout(_WRITER_CLOSE_TIMEOUT):
-            await writer.wait_closed()
-    except TimeoutError:
-        # A peer that stopped reading would keep unsent bytes (and the socket) alive.
-        writer.transport.abort()
-    except OSError:
-        # A reset while closing needs nothing more from us: the socket is gone.
-        pass

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from samad_ivr.agi.protocol import (
@@ -12,6 +13,7 @@ from samad_ivr.agi.protocol import (
     AgiArgumentError,
     AgiProtocolError,
     AgiReply,
+    _parse_any,
     build_command,
     decode_line,
     parse_environment,
@@ -19,7 +21,7 @@ from samad_ivr.agi.protocol import (
     quote_arg,
 )
 
-from .fake_asterisk import header_lines
+from .fake_asterisk import header_block, header_lines
 
 
 def _asterisk_unquote(argument: str) -> str:
@@ -39,7 +41,7 @@ def _asterisk_unquote(argument: str) -> str:
 
 def test_asterisk_header_parses_into_typed_fields() -> None:
     lines = header_lines(script="menu?lang=fa", args=("first", "", "third"))
-    env = parse_environment(lines)
+    env = parse_environment(b"".join(lines))
     assert env.network_script == "menu"
     assert env.args == ("first", "", "third")
     assert env.uniqueid == "1700000000.1"
@@ -56,7 +58,7 @@ def test_asterisk_header_parses_into_typed_fields() -> None:
 
 
 def test_environment_repr_does_not_show_the_caller_number() -> None:
-    env = parse_environment(header_lines())
+    env = parse_environment(header_block()[:-1])
     assert "09121234567" not in repr(env)
     assert "Ali" not in repr(env)
 
@@ -66,35 +68,35 @@ def test_environment_repr_does_not_show_the_caller_number() -> None:
     [("menu", "menu"), ("menu?x=1", "menu"), ("menu/sub?x", "menu"), ("", "")],
 )
 def test_route_is_the_script_up_to_query_or_slash(script: str, route: str) -> None:
-    assert parse_environment(header_lines(script=script)).network_script == route
+    assert parse_environment(header_block(script=script)[:-1]).network_script == route
 
 
 def test_argument_numbering_stops_at_the_first_gap() -> None:
     lines = header_lines(overrides={"agi_arg_1": b"a", "agi_arg_3": b"c"})
-    assert parse_environment(lines).args == ("a",)
+    assert parse_environment(b"".join(lines)).args == ("a",)
 
 
 def test_undecodable_caller_name_is_replaced_not_fatal() -> None:
-    env = parse_environment(header_lines(calleridname=b"\xff\xfeAli"))
+    env = parse_environment(header_block(calleridname=b"\xff\xfeAli")[:-1])
     assert env.calleridname == "\ufffd\ufffdAli"
 
 
 def test_header_line_over_8_kib_is_a_protocol_error() -> None:
     lines = header_lines(calleridname=b"x" * MAX_HEADER_LINE_BYTES)
     with pytest.raises(AgiProtocolError):
-        parse_environment(lines)
+        parse_environment(b"".join(lines))
 
 
 def test_header_with_more_than_200_lines_is_a_protocol_error() -> None:
     lines = [f"agi_x{i}: y\n".encode() for i in range(MAX_HEADER_LINES + 1)]
     with pytest.raises(AgiProtocolError):
-        parse_environment(lines)
+        parse_environment(b"".join(lines))
 
 
 @pytest.mark.parametrize("line", [b"garbage\n", b"agi_x\n", b"AGI_X: y\n", b": y\n"])
 def test_malformed_header_line_is_a_protocol_error(line: bytes) -> None:
     with pytest.raises(AgiProtocolError):
-        parse_environment([*header_lines(), line])
+        parse_environment(b"".join([*header_lines(), line]))
 
 
 @pytest.mark.parametrize(
@@ -225,3 +227,92 @@ def test_command_quotes_every_argument() -> None:
 def test_verbs_outside_the_constant_shape_are_rejected(verb: str) -> None:
     with pytest.raises(AgiArgumentError):
         build_command(verb)
+
+
+_REPLY_PIECES = st.sampled_from(
+    [
+        "0",
+        "1",
+        "-1",
+        "49",
+        "0012*",
+        "",
+        " ",
+        "(",
+        ")",
+        "(fa)",
+        " (timeout)",
+        "endpos=7",
+        " endpos=-3",
+        "  ",
+        "\t",
+        "x",
+        "()",
+        "(a (b) c)",
+        "\u0663",
+        "123456789012345678901",
+    ]
+)
+
+
+@settings(max_examples=1000)
+@given(st.lists(_REPLY_PIECES, max_size=6))
+def test_the_common_reply_shortcut_agrees_with_the_general_parser(pieces: list[str]) -> None:
+    # parse_reply takes a one-regex shortcut for the usual 200 replies; it must give
+    # exactly what the general path (_parse_any) gives for the same line.
+    line = "200 result=" + "".join(pieces)
+    try:
+        general = _parse_any([line])
+    except AgiProtocolError:
+        with pytest.raises(AgiProtocolError):
+            parse_reply([line])
+        return
+    assert parse_reply([line]) == general
+
+
+def _reference_environment(block: bytes) -> dict[str, str]:
+    """The header rules, line by line: what parse_environment must agree with."""
+    lines = block.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if len(lines) > MAX_HEADER_LINES:
+        raise AgiProtocolError("too many lines")
+    raw: dict[str, str] = {}
+    for line in lines:
+        line = line.rstrip(b"\r")
+        if len(line) > MAX_HEADER_LINE_BYTES:
+            raise AgiProtocolError("line too long")
+        key, sep, value = decode_line(line).partition(":")
+        if not sep or not re.fullmatch(r"agi_[a-z0-9_]{1,64}", key, re.ASCII):
+            raise AgiProtocolError("malformed")
+        if key in raw:
+            raise AgiProtocolError("duplicate")
+        raw[key] = value.removeprefix(" ")
+    return raw
+
+
+_VALID_KEYS = st.sampled_from([b"agi_network_script", b"agi_callerid", b"agi_arg_1", b"agi_x"])
+_BAD_KEYS = st.sampled_from([b"AGI_X", b"agi_", b"agi_" + b"k" * 65, b"garbage", b""])
+_HEADER_VALUES = st.one_of(
+    st.sampled_from([b"", b" ", b"  x", b" 0912", b"a:b", b"\r", b" v\r\r", b"a\rb", b"\xff\xfe"]),
+    st.binary(max_size=20).map(lambda b: b.replace(b"\n", b"")),
+)
+_GOOD_LINES = st.tuples(_VALID_KEYS, st.sampled_from([b":", b": "]), _HEADER_VALUES)
+_ANY_LINES = st.tuples(
+    st.one_of(_VALID_KEYS, _BAD_KEYS), st.sampled_from([b":", b": ", b""]), _HEADER_VALUES
+)
+
+
+@settings(max_examples=1000)
+@given(st.one_of(st.lists(_GOOD_LINES, max_size=6), st.lists(_ANY_LINES, max_size=6)))
+def test_the_block_header_parser_agrees_with_the_line_by_line_rules(
+    lines: list[tuple[bytes, bytes, bytes]],
+) -> None:
+    block = b"".join(key + sep + value + b"\n" for key, sep, value in lines)
+    try:
+        expected = _reference_environment(block)
+    except AgiProtocolError:
+        with pytest.raises(AgiProtocolError):
+            parse_environment(block)
+        return
+    assert dict(parse_environment(block).raw) == expected
