@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Literal
 import asyncpg
 
 from samad_ivr.storage.db import Pool, connection, require_aware
+from samad_ivr.storage.group_writer import GroupWriter
 
 Disposition = Literal["answered", "message", "abandoned", "failed", "busy", "no_answer"]
 Route = Literal["desk", "deputy", "queue", "closed", "fallback"]
@@ -20,12 +22,11 @@ RecordingKind = Literal["call", "message"]
 # - started_at, answered_at: the earliest known value (LEAST ignores NULLs);
 # - outcome (ended_at, disposition, route, official, queue wait): the latest non-NULL wins.
 # In every case a NULL never erases a known value.
-UPSERT_CALL_SQL = """
-INSERT INTO calls (uniqueid, linkedid, center_id, caller_raw, caller_name_raw, caller_e164,
+_CALL_COLUMNS = """uniqueid, linkedid, center_id, caller_raw, caller_name_raw, caller_e164,
                    started_at, answered_at, ended_at, disposition, route, official_id,
-                   queue_wait_seconds)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-ON CONFLICT (uniqueid) DO UPDATE SET
+                   queue_wait_seconds"""
+
+_MERGE_CALL = """ON CONFLICT (uniqueid) DO UPDATE SET
     linkedid           = COALESCE(calls.linkedid, EXCLUDED.linkedid),
     center_id          = COALESCE(calls.center_id, EXCLUDED.center_id),
     caller_raw         = calls.caller_raw,
@@ -37,8 +38,23 @@ ON CONFLICT (uniqueid) DO UPDATE SET
     disposition        = COALESCE(EXCLUDED.disposition, calls.disposition),
     route              = COALESCE(EXCLUDED.route, calls.route),
     official_id        = COALESCE(EXCLUDED.official_id, calls.official_id),
-    queue_wait_seconds = COALESCE(EXCLUDED.queue_wait_seconds, calls.queue_wait_seconds)
+    queue_wait_seconds = COALESCE(EXCLUDED.queue_wait_seconds, calls.queue_wait_seconds)"""
+
+UPSERT_CALL_SQL = f"""
+INSERT INTO calls ({_CALL_COLUMNS})
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+{_MERGE_CALL}
 RETURNING id
+"""
+
+# Several calls in one statement (GroupWriter), merged by exactly the same rules.
+UPSERT_CALLS_SQL = f"""
+INSERT INTO calls ({_CALL_COLUMNS})
+SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],
+                     $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::text[],
+                     $11::text[], $12::int[], $13::numeric[])
+{_MERGE_CALL}
+RETURNING uniqueid, id
 """
 
 GET_CALL_SQL = """
@@ -137,6 +153,28 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def _uniqueid(c: CallUpsert) -> str:
+    return c.uniqueid
+
+
+def _upsert_values(c: CallUpsert) -> tuple[object, ...]:
+    return (
+        c.uniqueid,
+        c.linkedid,
+        c.center_id,
+        c.caller_raw,
+        c.caller_name_raw,
+        c.caller_e164,
+        c.started_at,
+        c.answered_at,
+        c.ended_at,
+        c.disposition,
+        c.route,
+        c.official_id,
+        c.queue_wait_seconds,
+    )
+
+
 def _call(r: asyncpg.Record) -> CallRow:
     return CallRow(
         id=r["id"],
@@ -174,31 +212,32 @@ def _recording(r: asyncpg.Record) -> RecordingRow:
 class CallRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
+        self._upserts: GroupWriter[CallUpsert, int] = GroupWriter(
+            write_one=self._upsert_one, write_many=self._upsert_many, key=_uniqueid
+        )
 
     async def upsert_call(self, c: CallUpsert) -> int:
-        """Insert or merge what `c` knows about the call (see the merge rules); return its id."""
+        """Insert or merge what `c` knows about the call (see the merge rules); return its id.
+
+        Upserts made at the same moment share one statement (group commit).
+        """
         require_aware(c.started_at, "started_at")
         for name, value in (("answered_at", c.answered_at), ("ended_at", c.ended_at)):
             if value is not None:
                 require_aware(value, name)
+        return await self._upserts.write(c)
+
+    async def _upsert_one(self, c: CallUpsert) -> int:
         async with connection(self._pool) as conn:
-            call_id = await conn.fetchval(
-                UPSERT_CALL_SQL,
-                c.uniqueid,
-                c.linkedid,
-                c.center_id,
-                c.caller_raw,
-                c.caller_name_raw,
-                c.caller_e164,
-                c.started_at,
-                c.answered_at,
-                c.ended_at,
-                c.disposition,
-                c.route,
-                c.official_id,
-                c.queue_wait_seconds,
-            )
+            call_id = await conn.fetchval(UPSERT_CALL_SQL, *_upsert_values(c))
         return int(call_id)
+
+    async def _upsert_many(self, calls: Sequence[CallUpsert]) -> list[int]:
+        columns = list(zip(*(_upsert_values(c) for c in calls), strict=True))
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(UPSERT_CALLS_SQL, *columns)
+        ids = {r["uniqueid"]: int(r["id"]) for r in rows}
+        return [ids[c.uniqueid] for c in calls]
 
     async def get_call(self, uniqueid: str) -> CallRow | None:
         async with connection(self._pool) as conn:
