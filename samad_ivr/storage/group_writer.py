@@ -104,6 +104,12 @@ class GroupWriter(Generic[T, R]):
             for _, future in batch:
                 future.cancel()
             raise
+        if len(results) != len(batch):
+            # A bug in write_many, not in the data: nobody may be left waiting for it.
+            error = RuntimeError(f"{len(results)} results for a batch of {len(batch)}")
+            for _, future in batch:
+                _fail(future, error)
+            return
         for (_, future), result in zip(batch, results, strict=True):
             _succeed(future, result)
 

@@ -135,3 +135,17 @@ async def test_writes_after_a_burst_start_a_new_flush() -> None:
     await asyncio.gather(*(writer.write(f"c{i}") for i in range(3)))
     assert await writer.write("later") == "id:later"
     assert table.statements[-1] == ["later"]
+
+
+async def test_a_write_many_that_loses_a_result_fails_every_writer_instead_of_hanging() -> None:
+    async def short(items: Sequence[str]) -> list[str]:
+        return [f"id:{item}" for item in items][1:]
+
+    async def one(item: str) -> str:
+        return f"id:{item}"
+
+    writer: GroupWriter[str, str] = GroupWriter(write_one=one, write_many=short, key=str)
+    results = await asyncio.wait_for(
+        asyncio.gather(*(writer.write(f"c{i}") for i in range(3)), return_exceptions=True), 5
+    )
+    assert all(isinstance(r, RuntimeError) for r in results)
