@@ -28,6 +28,8 @@ SAMAD_AGI_ERROR = "SAMAD_AGI_ERROR"
 _LISTEN_BACKLOG = 512
 # Above the 8 KiB header-line cap, so an overlong line is reported as such, not as EOF.
 _BUFFER_LIMIT = 64 * 1024
+# Bytes taken from the socket per read; an AGI reply is a few dozen.
+_READ_SIZE = 64 * 1024
 # The error report must not hold the channel long: the caller is waiting in silence.
 _MAX_REPORT_TIMEOUT = 2.0
 # Unsent bytes get this long to leave at the end of a session, then the socket is aborted.
@@ -71,8 +73,9 @@ class FastAgiServer:
             raise RuntimeError("FastAgiServer already started")
         self._closing = False
         loop = asyncio.get_running_loop()
+        scratch = memoryview(bytearray(_READ_SIZE))  # shared: see AgiConnection
         self._server = await loop.create_server(
-            lambda: AgiConnection(loop, self._open, limit=_BUFFER_LIMIT),
+            lambda: AgiConnection(loop, self._open, limit=_BUFFER_LIMIT, scratch=scratch),
             host,
             port,
             backlog=_LISTEN_BACKLOG,

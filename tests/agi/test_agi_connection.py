@@ -17,13 +17,15 @@ LIMIT = 1024
 
 @asynccontextmanager
 async def connected(
-    limit: int = LIMIT,
+    limit: int = LIMIT, scratch: memoryview | None = None
 ) -> AsyncIterator[tuple[AgiConnection, asyncio.StreamReader, asyncio.StreamWriter]]:
     """Our side as AgiConnection, the peer as plain streams, over a real TCP socket."""
     loop = asyncio.get_running_loop()
     made: asyncio.Future[AgiConnection] = loop.create_future()
     server = await loop.create_server(
-        lambda: AgiConnection(loop, made.set_result, limit=limit), "127.0.0.1", 0
+        lambda: AgiConnection(loop, made.set_result, limit=limit, scratch=scratch),
+        "127.0.0.1",
+        0,
     )
     port = server.sockets[0].getsockname()[1]
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -58,6 +60,23 @@ async def test_a_separator_split_across_packets_is_found() -> None:
         await asyncio.sleep(0.05)
         peer.write(b"\n")
         assert await asyncio.wait_for(read, 5) == b"agi_a: 1\n\n"
+
+
+async def test_connections_sharing_one_read_buffer_each_get_their_own_bytes() -> None:
+    scratch = memoryview(bytearray(16))  # small: every line takes several reads
+    async with (
+        connected(scratch=scratch) as (first, _, first_peer),
+        connected(scratch=scratch) as (second, _, second_peer),
+    ):
+        for i in range(50):
+            first_peer.write(f"200 result=1 (first {i})\n".encode())
+            second_peer.write(f"200 result=1 (second {i})\n".encode())
+        await asyncio.gather(first_peer.drain(), second_peer.drain())
+        for i in range(50):
+            line = await asyncio.wait_for(first.read_until(b"\n"), 5)
+            assert line == f"200 result=1 (first {i})\n".encode()
+            line = await asyncio.wait_for(second.read_until(b"\n"), 5)
+            assert line == f"200 result=1 (second {i})\n".encode()
 
 
 async def test_end_of_stream_inside_a_line_is_connection_closed() -> None:
