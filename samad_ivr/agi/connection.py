@@ -1,4 +1,4 @@
-"""One FastAGI socket as an asyncio Protocol: a read buffer, one waiter, one deadline.
+"""One FastAGI socket as an asyncio protocol: a read buffer, one waiter, one deadline.
 
 Why not StreamReader/StreamWriter: a FastAGI session is a short strict dialog (header,
 then command / reply turns), and the general streams cost about a seventh of a session's
@@ -7,7 +7,8 @@ the dialog needs:
 
 * ``read_until(separator)``: bytes up to and including the separator, at most ``limit``
   bytes buffered; end of stream raises :class:`ConnectionClosed`.
-* ``write`` and ``drain`` (which waits only while the kernel buffer is full).
+* ``write`` and ``drain`` (which waits only while the transport holds more than its
+  high-water mark, i.e. the peer has stopped reading).
 * One deadline for whatever is being waited for (the header, a command's reply, a
   drain, the close).  When it passes, the wait fails with :class:`TimeoutError`; nothing
   is cancelled, so a cancellation from outside always stays a cancellation.  One timer
