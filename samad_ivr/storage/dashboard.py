@@ -138,14 +138,6 @@ class Dashboard:
     calls_without_official: int
     topics: tuple[TopicStats, ...]
 
-    @property
-    def first_day(self) -> date:
-        return self.days[0].day
-
-    @property
-    def last_day(self) -> date:
-        return self.days[-1].day
-
     def total(self, field: str) -> int:
         """The sum over the days of `calls`, `answered`, `message`, `abandoned`, `other`
         or `waited`."""
