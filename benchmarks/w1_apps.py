@@ -78,7 +78,7 @@ def ours_app(pool: Pool, url: str) -> web.Application:
     from samad_ivr.settings import Settings
     from samad_ivr.web.app import WebDeps, create_app
     from samad_ivr.web.config import WEB_SETTINGS, WebSettings
-    from samad_ivr.web.national_routes import national_feature
+    from samad_ivr.web.national.routes import national_feature
     from samad_ivr.web.openapi import setup_openapi
     from samad_ivr.web.security import setup_security
 

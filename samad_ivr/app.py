@@ -44,14 +44,14 @@ from samad_ivr.storage.migrations import apply_migrations, migrations_dir
 from samad_ivr.storage.notices import NoticeRepository
 from samad_ivr.storage.requests import RequestRepository
 from samad_ivr.storage.roster import RosterRepository
-from samad_ivr.web.admin_routes import setup_admin
-from samad_ivr.web.admin_sms import setup_admin_sms
+from samad_ivr.web.admin.routes import setup_admin
+from samad_ivr.web.admin.sms import setup_admin_sms
+from samad_ivr.web.admin.visits import reports_feature
 from samad_ivr.web.app import Feature, WebDeps, create_app
-from samad_ivr.web.desk import desk_feature
-from samad_ivr.web.national_routes import national_feature
+from samad_ivr.web.desk.views import desk_feature
+from samad_ivr.web.national.routes import national_feature
 from samad_ivr.web.openapi import setup_openapi
-from samad_ivr.web.public import public_feature
-from samad_ivr.web.reports import reports_feature
+from samad_ivr.web.public.views import public_feature
 from samad_ivr.web.security import setup_security
 from scheduler.schedule import Jobs, build_scheduler
 

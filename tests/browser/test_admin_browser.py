@@ -19,9 +19,9 @@ from samad_ivr.settings import Settings
 from samad_ivr.storage.accounts import AccountRepository, NewUser, Role
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.roster import RosterRepository
-from samad_ivr.web.admin_routes import setup_admin
+from samad_ivr.web.admin.routes import setup_admin
 from samad_ivr.web.auth_views import hash_password
-from samad_ivr.web.public import public_feature
+from samad_ivr.web.public.views import public_feature
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "browser test password 1"

@@ -19,8 +19,8 @@ from samad_ivr.sms.notifications import AdminNotifications
 from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.accounts import AccountRepository, NewUser, Role
 from samad_ivr.storage.db import Pool
-from samad_ivr.web.admin_routes import setup_admin
-from samad_ivr.web.admin_sms import setup_admin_sms
+from samad_ivr.web.admin.routes import setup_admin
+from samad_ivr.web.admin.sms import setup_admin_sms
 from samad_ivr.web.auth_views import hash_password
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

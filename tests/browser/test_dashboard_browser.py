@@ -20,7 +20,7 @@ from samad_ivr.storage.accounts import AccountRepository, NewUser, Role
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.web.auth_views import hash_password
-from samad_ivr.web.national_routes import national_feature
+from samad_ivr.web.national.routes import national_feature
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "browser dashboard password"

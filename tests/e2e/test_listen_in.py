@@ -34,7 +34,7 @@ from samad_ivr.storage.listen_audit import ListenAuditRepository
 from samad_ivr.web.app import WebDeps, create_app
 from samad_ivr.web.auth_views import hash_password
 from samad_ivr.web.config import WEB_SETTINGS, WebSettings
-from samad_ivr.web.national_routes import national_feature
+from samad_ivr.web.national.routes import national_feature
 from samad_ivr.web.openapi import setup_openapi
 from samad_ivr.web.security import setup_security
 

@@ -18,7 +18,7 @@ from samad_ivr.live.hub import LiveHub
 from samad_ivr.live.views import desk_view
 from samad_ivr.storage.accounts import AccountRepository, NewUser, Role
 from samad_ivr.web.auth_views import hash_password
-from samad_ivr.web.desk import desk_feature
+from samad_ivr.web.desk.views import desk_feature
 
 from .conftest import AsteriskInstance, e2e_settings, wait_for
 from .test_call_flows import place, seed_roster

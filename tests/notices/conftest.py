@@ -18,11 +18,11 @@ from samad_ivr.storage.accounts import AccountRepository, NewUser, Role, User
 from samad_ivr.storage.calls import CallRepository, CallUpsert
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.roster import RosterRepository
+from samad_ivr.web.admin.visits import reports_feature
 from samad_ivr.web.app import WebDeps, create_app
 from samad_ivr.web.auth_views import hash_password
 from samad_ivr.web.config import WEB_SETTINGS, WebSettings
-from samad_ivr.web.public import public_feature
-from samad_ivr.web.reports import reports_feature
+from samad_ivr.web.public.views import public_feature
 from samad_ivr.web.security import setup_security
 
 TEHRAN = ZoneInfo("Asia/Tehran")

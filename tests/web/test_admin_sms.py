@@ -16,8 +16,8 @@ from samad_ivr.sms.notifications import AdminNotifications
 from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.notices import AtRiskWarning, NoticeRepository
-from samad_ivr.web.admin_routes import setup_admin
-from samad_ivr.web.admin_sms import SAMPLE_CODE, count, setup_admin_sms
+from samad_ivr.web.admin.routes import setup_admin
+from samad_ivr.web.admin.sms import SAMPLE_CODE, count, setup_admin_sms
 from samad_ivr.web.app import Feature
 from samad_ivr.web.security import Role
 

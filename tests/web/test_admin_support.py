@@ -20,7 +20,7 @@ from samad_ivr.settings import Settings
 from samad_ivr.storage.accounts import Role
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.roster import RosterRepository
-from samad_ivr.web.admin_routes import setup_admin
+from samad_ivr.web.admin.routes import setup_admin
 from samad_ivr.web.app import Feature
 
 from .conftest import Client, MakeUser

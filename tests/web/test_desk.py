@@ -18,7 +18,7 @@ from samad_ivr.storage.desk import DeskRepository
 from samad_ivr.storage.requests import RequestRepository
 from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.web.app import Feature
-from samad_ivr.web.desk import desk_feature
+from samad_ivr.web.desk.views import desk_feature
 
 from .conftest import Client, MakeUser
 

@@ -13,7 +13,7 @@ from samad_ivr.storage.accounts import Role, User
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.web.app import Feature
-from samad_ivr.web.desk import desk_feature
+from samad_ivr.web.desk.views import desk_feature
 
 from .conftest import Client, MakeUser
 

@@ -12,8 +12,8 @@ from samad_ivr.storage.accounts import Role, User
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.listen_audit import ListenAuditRepository
 from samad_ivr.web.app import Feature
-from samad_ivr.web.national_listen_endpoint import INVALID
-from samad_ivr.web.national_routes import national_feature
+from samad_ivr.web.national.listen_endpoint import INVALID
+from samad_ivr.web.national.routes import national_feature
 
 PAGE = "/national/listen-endpoint"
 # Empty, no technology, an unknown one, spaces, or anything that could smuggle options,

@@ -19,8 +19,8 @@ from samad_ivr.storage.accounts import Role
 from samad_ivr.storage.dashboard import DashboardRepository
 from samad_ivr.storage.db import Pool
 from samad_ivr.web.app import DEPS, Feature
-from samad_ivr.web.national_common import DASHBOARD
-from samad_ivr.web.national_routes import national_feature
+from samad_ivr.web.national.common import DASHBOARD
+from samad_ivr.web.national.routes import national_feature
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 # 1404-01-10 and 1404-01-11 are 2025-03-30 and 2025-03-31.

@@ -16,7 +16,7 @@ from samad_ivr.storage.accounts import Role
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.listen_audit import ListenAuditRepository
 from samad_ivr.web.app import Feature
-from samad_ivr.web.national_routes import national_feature
+from samad_ivr.web.national.routes import national_feature
 
 
 class FakeGateway:

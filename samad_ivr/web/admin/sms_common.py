@@ -19,7 +19,7 @@ from samad_ivr.admin.jalali import fa_digits
 from samad_ivr.domain.spoken import format_jalali
 from samad_ivr.storage.roster import CenterRow
 from samad_ivr.storage.roster_edit import RosterEditor
-from samad_ivr.web.admin_common import deps, pool
+from samad_ivr.web.admin.common import deps, pool
 from samad_ivr.web.security import Role, User, require_user
 
 NOTICES: Mapping[str, str] = {

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from samad_ivr.web.admin_agencies import setup_agency_routes
-from samad_ivr.web.admin_api import setup_slot_api
-from samad_ivr.web.admin_center import setup_center_routes
-from samad_ivr.web.admin_officials import setup_official_routes
-from samad_ivr.web.admin_roster import setup_roster_routes
-from samad_ivr.web.admin_tools import setup_tool_routes
+from samad_ivr.web.admin.agencies import setup_agency_routes
+from samad_ivr.web.admin.api import setup_slot_api
+from samad_ivr.web.admin.center import setup_center_routes
+from samad_ivr.web.admin.officials import setup_official_routes
+from samad_ivr.web.admin.roster import setup_roster_routes
+from samad_ivr.web.admin.tools import setup_tool_routes
 
 
 def setup_admin(app: web.Application) -> None:

@@ -12,8 +12,8 @@ from aiohttp import web
 
 from samad_ivr.sms.notifications import AdminNotifications
 from samad_ivr.storage.notification_feed import NotificationFeed, Scope
-from samad_ivr.web.admin_common import path_int, pool, redirect
-from samad_ivr.web.admin_sms_common import Console, console_user, render_console
+from samad_ivr.web.admin.common import path_int, pool, redirect
+from samad_ivr.web.admin.sms_common import Console, console_user, render_console
 from samad_ivr.web.security import Role, http_error
 
 PAGE_SIZE = 50

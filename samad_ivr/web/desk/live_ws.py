@@ -26,7 +26,7 @@ from samad_ivr.live.state import LiveState
 from samad_ivr.live.views import desk_view, queue_boards
 from samad_ivr.storage.desk import DeskRepository
 from samad_ivr.web.app import DEPS
-from samad_ivr.web.desk import ADMIN_ROLES, LIVE_HUB, NO_DESK
+from samad_ivr.web.desk.views import ADMIN_ROLES, LIVE_HUB, NO_DESK
 from samad_ivr.web.security import (
     NOT_LOGGED_IN,
     Role,

@@ -13,9 +13,9 @@ from aiohttp import web
 
 from samad_ivr.admin.jalali import normalise
 from samad_ivr.storage.listen_audit import ListenerEndpoint, valid_listen_endpoint
-from samad_ivr.web.admin_common import form_fields
-from samad_ivr.web.national_common import AUDIT, not_found, path_id, render
-from samad_ivr.web.national_listen import LISTEN_ROLES
+from samad_ivr.web.admin.common import form_fields
+from samad_ivr.web.national.common import AUDIT, not_found, path_id, render
+from samad_ivr.web.national.listen import LISTEN_ROLES
 from samad_ivr.web.security import Role, User, require_user
 
 PAGE = "/national/listen-endpoint"

@@ -16,13 +16,13 @@ from samad_ivr.storage.dashboard import DashboardRepository
 from samad_ivr.storage.listen_audit import ListenAuditRepository
 from samad_ivr.storage.search import CallSearchRepository
 from samad_ivr.web.app import DEPS, Feature
-from samad_ivr.web.national_audit import setup_national_audit
-from samad_ivr.web.national_calls import setup_national_calls
-from samad_ivr.web.national_common import AUDIT, DASHBOARD, LISTEN_GATEWAY, SEARCH, TRANSCODER
-from samad_ivr.web.national_dashboard import setup_national_dashboard
-from samad_ivr.web.national_listen import setup_national_listen
-from samad_ivr.web.national_listen_endpoint import setup_listen_endpoint
-from samad_ivr.web.national_play import setup_national_play
+from samad_ivr.web.national.audit import setup_national_audit
+from samad_ivr.web.national.calls import setup_national_calls
+from samad_ivr.web.national.common import AUDIT, DASHBOARD, LISTEN_GATEWAY, SEARCH, TRANSCODER
+from samad_ivr.web.national.dashboard import setup_national_dashboard
+from samad_ivr.web.national.listen import setup_national_listen
+from samad_ivr.web.national.listen_endpoint import setup_listen_endpoint
+from samad_ivr.web.national.play import setup_national_play
 
 
 def national_feature(

@@ -21,9 +21,9 @@ from samad_ivr.domain.spoken import format_jalali
 from samad_ivr.domain.tracking import verhoeff_check_digit
 from samad_ivr.sms.templates import DEFAULT_TRACKING_CODE, SmsTemplate, TemplateRepository
 from samad_ivr.sms.text import MAX_TEMPLATE_PARTS, TEMPLATE_FIELDS, TemplateError, sms_parts
-from samad_ivr.web.admin_common import form_fields, pool, redirect
-from samad_ivr.web.admin_notifications import setup_notification_routes
-from samad_ivr.web.admin_sms_common import Console, console_user, render_console
+from samad_ivr.web.admin.common import form_fields, pool, redirect
+from samad_ivr.web.admin.notifications import setup_notification_routes
+from samad_ivr.web.admin.sms_common import Console, console_user, render_console
 from samad_ivr.web.security import Role, http_error
 
 VIEW_ROLES = (Role.SUPERUSER, Role.PROVINCE_ADMIN, Role.NATIONAL_LISTENER)

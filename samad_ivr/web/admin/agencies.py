@@ -6,7 +6,7 @@ from aiohttp import web
 
 from samad_ivr.admin.jalali import normalise
 from samad_ivr.storage.agencies import AgencyExists, AgencyInUse, AgencyRepository
-from samad_ivr.web.admin_common import (
+from samad_ivr.web.admin.common import (
     AdminContext,
     admin_center,
     form_fields,

@@ -15,7 +15,7 @@ from samad_ivr.storage.db import StorageError
 from samad_ivr.storage.listen_audit import ListenAction, NewAuditEntry
 from samad_ivr.storage.search import CallHit
 from samad_ivr.web.auth_views import client_ip
-from samad_ivr.web.national_common import (
+from samad_ivr.web.national.common import (
     AUDIT,
     LISTEN_GATEWAY,
     SEARCH,

@@ -27,7 +27,7 @@ from samad_ivr.storage.officials import (
     OfficialRejected,
     OfficialRepository,
 )
-from samad_ivr.web.admin_common import (
+from samad_ivr.web.admin.common import (
     AdminContext,
     admin_center,
     deps,

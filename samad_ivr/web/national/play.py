@@ -25,7 +25,7 @@ from samad_ivr.storage.db import StorageError
 from samad_ivr.storage.listen_audit import ListenAction, NewAuditEntry, RecordingRef
 from samad_ivr.web.auth_views import client_ip
 from samad_ivr.web.config import WEB_SETTINGS
-from samad_ivr.web.national_common import (
+from samad_ivr.web.national.common import (
     AUDIT,
     NATIONAL_VIEW_ROLES,
     TRANSCODER,

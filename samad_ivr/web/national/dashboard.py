@@ -23,10 +23,10 @@ from samad_ivr.admin.jalali import InputError, fa_digits, iso_jalali, jalali_tex
 from samad_ivr.national.dashboard import dashboard_charts, summary_tiles, topic_label
 from samad_ivr.national.filters import FILTER_FIELDS, DashboardFilter, parse_dashboard
 from samad_ivr.storage.dashboard import WAIT_EDGES, Dashboard, DashboardTooSlow
-from samad_ivr.web.desk import TOPIC_LABELS
-from samad_ivr.web.national_calls import QUERY_SCHEMA as SEARCH_QUERY_SCHEMA
-from samad_ivr.web.national_calls import STATUS_NAMES
-from samad_ivr.web.national_common import (
+from samad_ivr.web.desk.views import TOPIC_LABELS
+from samad_ivr.web.national.calls import QUERY_SCHEMA as SEARCH_QUERY_SCHEMA
+from samad_ivr.web.national.calls import STATUS_NAMES
+from samad_ivr.web.national.common import (
     DASHBOARD,
     NATIONAL_VIEW_ROLES,
     api_filter_values,

@@ -21,7 +21,7 @@ from samad_ivr.storage.desk import Desk
 log = logging.getLogger(__name__)
 
 SOFTPHONE_SETTINGS = web.AppKey("softphone_settings", SoftphoneSettings)
-SIPJS_DIR = Path(__file__).parent / "vendor" / "node_modules" / "sip.js" / "lib"
+SIPJS_DIR = Path(__file__).parent.parent / "vendor" / "node_modules" / "sip.js" / "lib"
 SIPJS_PREFIX = "/vendor/sip.js"
 
 

@@ -1,6 +1,6 @@
 """The center desk: the official's screen pop and note form, and the queue board.
 
-- `GET /desk` (official): their desk, live over `/desk/ws` (samad_ivr.web.live_ws).
+- `GET /desk` (official): their desk, live over `/desk/ws` (samad_ivr.web.desk.live_ws).
 - `GET /desk/call?uniqueid=&linkedid=` (official): the caller card of the call at their
   desk, an HTML fragment the page fetches when the desk rings.
 - `POST /desk/calls/{id}/note`, `POST /desk/calls/{id}/no-request` (official, CSRF in
@@ -32,8 +32,8 @@ from samad_ivr.storage.desk import (
     Topic,
 )
 from samad_ivr.web.app import DEPS, Feature
+from samad_ivr.web.desk.softphone import browser_desk_name, setup_softphone, softphone_config
 from samad_ivr.web.security import Role, User, http_error, require_user
-from samad_ivr.web.softphone import browser_desk_name, setup_softphone, softphone_config
 
 LIVE_HUB = web.AppKey("live_hub", LiveHub)
 ADMIN_ROLES = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
@@ -249,7 +249,7 @@ def desk_feature(hub: LiveHub, softphone: SoftphoneSettings | None = None) -> Fe
     the browser softphone when `softphone` is enabled."""
 
     def setup(app: web.Application) -> None:
-        from samad_ivr.web.live_ws import live_ws
+        from samad_ivr.web.desk.live_ws import live_ws
 
         app[LIVE_HUB] = hub
         setup_softphone(app, softphone)

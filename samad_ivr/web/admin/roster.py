@@ -32,8 +32,8 @@ from samad_ivr.storage.roster_edit import (
     RosterEditor,
     SlotMoveClash,
 )
-from samad_ivr.web.admin_calendar import calendar_page, render_calendar, slot_form
-from samad_ivr.web.admin_common import (
+from samad_ivr.web.admin.calendar import calendar_page, render_calendar, slot_form
+from samad_ivr.web.admin.common import (
     AdminContext,
     admin_center,
     form_fields,

@@ -23,7 +23,7 @@ from samad_ivr.storage.audit import AuditRepository
 from samad_ivr.storage.officials import OfficialRepository
 from samad_ivr.storage.roster import RosterRepository, SlotOverlap
 from samad_ivr.storage.roster_edit import PlanClashes, RosterEditor
-from samad_ivr.web.admin_common import (
+from samad_ivr.web.admin.common import (
     ADMIN_ROLES,
     admin_center,
     local_text,
@@ -31,7 +31,7 @@ from samad_ivr.web.admin_common import (
     redirect,
     render,
 )
-from samad_ivr.web.admin_roster import RACE_MESSAGE, new_slots
+from samad_ivr.web.admin.roster import RACE_MESSAGE, new_slots
 from samad_ivr.web.security import Role, require_user
 
 AUDIT_PAGE_SIZE = 50

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from samad_ivr.storage.accounts import Role
-from samad_ivr.web.national_common import AUDIT, national_user, render
+from samad_ivr.web.national.common import AUDIT, national_user, render
 
 ACTION_NAMES = {"play": "پخش", "download": "دریافت", "listen_live": "شنود زنده"}
 PAGE_SIZE = 100

@@ -27,7 +27,7 @@ from samad_ivr.storage.audit import Actor
 from samad_ivr.storage.officials import OfficialRepository
 from samad_ivr.storage.roster import CenterRow, SlotOverlap
 from samad_ivr.storage.roster_edit import NewSlot, PlanClashes, RosterEditor, Slot
-from samad_ivr.web.admin_common import ADMIN_ROLES, pool
+from samad_ivr.web.admin.common import ADMIN_ROLES, pool
 from samad_ivr.web.openapi import api_body, api_query, api_route
 from samad_ivr.web.security import ApiError, Role, require_user
 

@@ -19,7 +19,7 @@ from samad_ivr.admin.jalali import (
 from samad_ivr.storage.audit import AuditRepository
 from samad_ivr.storage.holidays import HolidayRepository, NoSuchClosedDay
 from samad_ivr.storage.roster_edit import RosterEditor
-from samad_ivr.web.admin_common import (
+from samad_ivr.web.admin.common import (
     AdminContext,
     admin_center,
     form_fields,

@@ -15,8 +15,8 @@ from aiohttp import web
 from samad_ivr.admin.jalali import InputError, iso_jalali
 from samad_ivr.national.filters import FILTER_FIELDS, STATUSES, parse_search
 from samad_ivr.storage.search import CallHit, SearchPage
-from samad_ivr.web.desk import TOPIC_LABELS
-from samad_ivr.web.national_common import (
+from samad_ivr.web.desk.views import TOPIC_LABELS
+from samad_ivr.web.national.common import (
     NATIONAL_VIEW_ROLES,
     SEARCH,
     api_filter_values,

@@ -19,7 +19,7 @@ from samad_ivr.admin.jalali import (
 from samad_ivr.storage.holidays import HolidayRepository
 from samad_ivr.storage.officials import OfficialRepository
 from samad_ivr.storage.roster_edit import RosterEditor
-from samad_ivr.web.admin_common import AdminContext, admin_center, pool, render
+from samad_ivr.web.admin.common import AdminContext, admin_center, pool, render
 
 
 def today_in(ctx: AdminContext) -> date:

@@ -1,0 +1,1 @@
+"""The admin console (/admin): roster, agencies, officials, holidays, SMS templates, visits."""

@@ -1,0 +1,1 @@
+"""The center desk (/desk): screen pop, note form, queue board, browser softphone."""

@@ -1,0 +1,1 @@
+"""The national office (/national): search, playback, listen-in, dashboard, audit."""

@@ -1,0 +1,1 @@
+"""Public pages (no login): duty sessions and sign-ups."""
