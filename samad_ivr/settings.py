@@ -5,10 +5,12 @@ Tests build settings from a plain dict; nothing else in the package reads the en
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from samad_ivr.domain.deadlines import DeadlineMode, DeadlinePolicy
 
 if TYPE_CHECKING:
     from samad_ivr.sms.config import SmsSettings
@@ -69,6 +71,17 @@ class CallSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LifecycleSettings:
+    """What happens after the call: the agencies' deadline and their answers' files."""
+
+    deadline: DeadlinePolicy
+    attachments_dir: Path  # outside the web root; files are named by their sha256
+    attachment_max_bytes: int  # per file
+    attachments_max_bytes: int  # all files of one answer together
+    attachments_max_files: int
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database_url: Secret
     agi_bind: HostPort
@@ -84,6 +97,7 @@ class Settings:
     web: WebSettings
     softphone: SoftphoneSettings
     notice_days_before: int
+    lifecycle: LifecycleSettings
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -125,7 +139,35 @@ class Settings:
             web=_web_settings(env),
             softphone=_softphone_settings(env),
             notice_days_before=integer("NOTICE_DAYS_BEFORE", 3, 0, 60),
+            lifecycle=LifecycleSettings(
+                deadline=_deadline_policy(get, integer),
+                attachments_dir=Path(get("ATTACHMENTS_DIR", str(state / "attachments"))),
+                attachment_max_bytes=integer(
+                    "ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, 1024, 100 * 1024 * 1024
+                ),
+                attachments_max_bytes=integer(
+                    "ATTACHMENTS_MAX_BYTES", 20 * 1024 * 1024, 1024, 500 * 1024 * 1024
+                ),
+                attachments_max_files=integer("ATTACHMENTS_MAX_FILES", 5, 1, 50),
+            ),
         )
+
+
+def _deadline_policy(
+    get: Callable[[str, str], str], integer: Callable[[str, int, int, int], int]
+) -> DeadlinePolicy:
+    mode = get("DEADLINE_MODE", "calendar")
+    if mode not in {m.value for m in DeadlineMode}:
+        raise SettingsError(f"SAMAD_DEADLINE_MODE must be calendar or working, got {mode!r}")
+    try:
+        return DeadlinePolicy(
+            days=integer("DEADLINE_DAYS", 10, 1, 365),
+            mode=DeadlineMode(mode),
+            reminder_day=integer("DEADLINE_REMINDER_DAY", 7, 1, 364),
+            long_stop_days=integer("DEADLINE_LONG_STOP_DAYS", 20, 2, 730),
+        )
+    except ValueError as exc:
+        raise SettingsError(f"deadline settings: {exc}") from exc
 
 
 # The groups below are imported late: their modules build on Secret/SettingsError above.
