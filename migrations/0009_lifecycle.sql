@@ -205,3 +205,19 @@ CREATE TABLE inspection_visits (
 );
 
 CREATE INDEX inspection_visits_request_idx ON inspection_visits (request_id, id);
+
+-- Notices in the agency portal (reminders before the deadline, requests sent back).
+-- `dedup_key` makes a job that runs twice write one notice.
+CREATE TABLE agency_notifications (
+    id         bigserial PRIMARY KEY,
+    agency_id  int NOT NULL REFERENCES agencies (id),
+    request_id bigint NULL REFERENCES requests (id),
+    kind       text NOT NULL CHECK (kind ~ '^[a-z][a-z0-9_]{1,39}$'),
+    subject    text NOT NULL CHECK (char_length(subject) BETWEEN 1 AND 500),
+    body       text NOT NULL DEFAULT '' CHECK (char_length(body) <= 4000),
+    dedup_key  text NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    read_at    timestamptz NULL
+);
+
+CREATE INDEX agency_notifications_agency_idx ON agency_notifications (agency_id, id DESC);
