@@ -1,4 +1,4 @@
-"""Caller ID normalisation.
+"""Caller ID normalisation, and phone numbers as people read them.
 
 Caller ID reaches us from the trunk through Asterisk without any escaping, so it is
 treated as hostile text: it is filtered to a strict alphabet before phonenumbers sees
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-__all__ = ["CallerNumber", "normalise_caller_id"]
+__all__ = ["CallerNumber", "display_phone", "normalise_caller_id"]
 
 # Longer than any real number plus formatting; anything beyond is garbage or an attack,
 # and refusing early keeps the per-call cost bounded.
@@ -34,6 +34,9 @@ _CANDIDATE = re.compile(r"\+?[0-9]{3,17}")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 _IRAN_COUNTRY_CODE = 98
+_IRAN_PREFIX = "+98"
+_TO_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_UNKNOWN = "نامشخص"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -123,3 +126,33 @@ def _normalise(raw: str) -> CallerNumber:
         # The contract is "never raises": a caller ID must not be able to drop a call.
         # Non-str input (a bug upstream) also lands here instead of crashing the handler.
         return _unknown(raw if isinstance(raw, str) else "")
+
+
+def _national_groups(e164: str) -> str:
+    """An Iranian E.164 number in national form with ASCII digits and spaces."""
+    significant = e164.removeprefix(_IRAN_PREFIX)
+    if len(significant) != 10:
+        return "0" + significant
+    if significant.startswith("9"):
+        # Mobiles: 0918 123 4567.
+        return f"0{significant[:3]} {significant[3:6]} {significant[6:]}"
+    # Landlines: a two-digit area code and eight digits, 081 3123 4567.
+    return f"0{significant[:2]} {significant[2:6]} {significant[6:]}"
+
+
+def display_phone(number: str | None) -> str:
+    """A phone number the way people in Iran read it, in Persian digits. Never raises.
+
+    Accepts anything :func:`normalise_caller_id` does (E.164, trunk forms, Persian
+    digits).  Iranian mobiles become ``۰۹۱۸ ۱۲۳ ۴۵۶۷`` and landlines ``۰۸۱ ۳۱۲۳ ۴۵۶۷``
+    (national format, never ``+۹۸…``); other countries stay E.164 (``+۴۴۲۰…``).  Text
+    that is no number (``anonymous``) is shown as it came, and nothing as «نامشخص».
+    Written left to right: pages wrap it in ``<bdi dir="ltr">``.
+    """
+    if number is None or not number.strip():
+        return _UNKNOWN
+    e164 = normalise_caller_id(number).e164
+    if e164 is None:
+        return number.strip().translate(_TO_PERSIAN_DIGITS)
+    text = _national_groups(e164) if e164.startswith(_IRAN_PREFIX) else e164
+    return text.translate(_TO_PERSIAN_DIGITS)

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import phonenumbers
-
-from samad_ivr.domain.phone import normalise_caller_id
+from samad_ivr.domain.phone import display_phone
 from samad_ivr.live.state import Channel, LiveState
 
 DeskStatus = Literal["idle", "ringing", "busy"]
@@ -29,16 +27,6 @@ def endpoint_of(channel_name: str) -> str:
 def desk_endpoint(configured: str) -> str:
     """An official's stored desk endpoint as it appears in channel names (no `/n`)."""
     return configured.removesuffix("/n")
-
-
-def display_number(raw: str) -> str:
-    """A caller ID as people read it: `0918 123 4501` (or the raw text when unparseable)."""
-    number = normalise_caller_id(raw)
-    if number.e164 is None:
-        return raw.strip() or "نامشخص"
-    parsed = phonenumbers.parse(number.e164)
-    text = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return text if isinstance(text, str) else number.e164
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +107,7 @@ def queue_boards(
             WaitingCaller(
                 uniqueid=c.uniqueid,
                 linkedid=c.linkedid,
-                number=display_number(c.caller_num),
+                number=display_phone(c.caller_num),
                 joined_at=c.joined_at,
                 wait_seconds=max(0, int((now - c.joined_at).total_seconds())),
             )

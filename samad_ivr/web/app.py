@@ -17,6 +17,7 @@ from aiohttp import web
 
 from samad_ivr.settings import Settings
 from samad_ivr.storage.db import Pool
+from samad_ivr.web.widgets import setup_widgets
 
 HERE = Path(__file__).parent
 
@@ -40,7 +41,7 @@ def create_app(deps: WebDeps, features: Iterable[Feature] = ()) -> web.Applicati
     # Officials' recorded prompts may be up to 10 MB (checked with a clear message).
     app = web.Application(client_max_size=11 * 1024 * 1024)
     app[DEPS] = deps
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=jinja2.select_autoescape(default=True),
@@ -48,6 +49,7 @@ def create_app(deps: WebDeps, features: Iterable[Feature] = ()) -> web.Applicati
     )
     app.router.add_get("/healthz", health)
     app.router.add_static("/static", HERE / "static", append_version=False)
+    setup_widgets(app, env)
     for feature in features:
         feature(app)
     return app

@@ -68,7 +68,7 @@ async def test_the_ringing_desk_shows_the_callers_number_in_the_browser(
             assert view.uniqueid == row["uniqueid"]
 
             number = page.locator("#caller-number bdi")
-            await expect(number).to_have_text("0918 123 4577", timeout=5_000)
+            await expect(number).to_have_text("۰۹۱۸ ۱۲۳ ۴۵۷۷", timeout=5_000)
             assert await number.get_attribute("dir") == "ltr"
             await expect(page.locator("#desk-state")).to_have_text("در حال زنگ خوردن")
             await page.fill("textarea[name=summary]", "درخواست تسهیلات مسکن")

@@ -128,7 +128,7 @@ async def test_the_desk_softphone_answers_a_real_call_and_the_conversation_is_re
     await place(ami, CALLER, "speak", SAMAD_TEST_REPEATS="10")
     try:
         await expect(state).to_have_attribute("data-state", "ringing", timeout=60_000)
-        await expect(page.locator("#caller-number bdi")).to_have_text("0918 123 4588")
+        await expect(page.locator("#caller-number bdi")).to_have_text("۰۹۱۸ ۱۲۳ ۴۵۸۸")
         await page.click("#phone-answer")
         await expect(state).to_have_attribute("data-state", "talking", timeout=10_000)
         talking_from = datetime.now(UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from samad_ivr.live.state import EMPTY, LiveState, rebuild, reduce
-from samad_ivr.live.views import desk_view, display_number, endpoint_of, queue_boards
+from samad_ivr.live.views import desk_view, endpoint_of, queue_boards
 
 T0 = datetime(2025, 4, 1, 6, 0, tzinfo=UTC)
 DESK = "Local/noanswer@samad-test-desk"
@@ -103,7 +103,7 @@ def test_queue_callers_are_listed_by_join_time_with_their_wait() -> None:
     assert [c.uniqueid for c in board.callers] == ["a", "b"]
     assert [c.wait_seconds for c in board.callers] == [45, 15]
     assert board.longest_wait_seconds == 45
-    assert board.callers[0].number == "0918 123 4501"
+    assert board.callers[0].number == "۰۹۱۸ ۱۲۳ ۴۵۰۱"
     state = fold(ev("QueueCallerLeave", Queue="samad-desk", Uniqueid="a"), state=state)
     [board] = queue_boards(state, later)
     assert [c.uniqueid for c in board.callers] == ["b"]
@@ -134,10 +134,3 @@ def test_a_snapshot_rebuilds_channels_and_queue_waits() -> None:
     boards = {b.queue: b for b in queue_boards(state, T0)}
     assert boards["samad-desk"].longest_wait_seconds == 90
     assert boards["empty"].callers == ()
-
-
-def test_numbers_are_formatted_for_people() -> None:
-    assert display_number("989181234501") == "0918 123 4501"
-    assert display_number("+988131234567") == "081 3123 4567"
-    assert display_number("anonymous") == "anonymous"
-    assert display_number("") == "نامشخص"

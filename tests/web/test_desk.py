@@ -150,11 +150,12 @@ async def test_a_province_admin_sees_only_their_centers_queue(
         assert message["type"] == "queues"
         [queue] = message["queues"]
         assert queue["queue"] == "samad-hamedan"
-        assert [c["number"] for c in queue["callers"]] == ["0918 123 4501"]
+        assert [c["number"] for c in queue["callers"]] == ["۰۹۱۸ ۱۲۳ ۴۵۰۱"]
     page = await web_client.get("/desk/queue")
     assert page.status == 200
     text = await page.text()
-    assert '<bdi dir="ltr">0918 123 4501</bdi>' in text
+    assert '<bdi dir="ltr">۰۹۱۸ ۱۲۳ ۴۵۰۱</bdi>' in text
+    assert "۰۲۱ ۱۲۳۴ ۵۶۷۸" not in text
     assert "02112345678" not in text
 
 
@@ -185,7 +186,7 @@ async def test_the_caller_card_shows_the_number_and_earlier_calls_and_requests(
     response = await web_client.get("/desk/call", params={"uniqueid": "now-1", "linkedid": ""})
     assert response.status == 200
     card = await response.text()
-    assert '<bdi dir="ltr">0918 123 4501</bdi>' in card
+    assert '<bdi class="phone" dir="ltr">۰۹۱۸ ۱۲۳ ۴۵۰۱</bdi>' in card
     assert "۱۲۳۴۵۶۷۸۹۰" in card  # the earlier request's tracking code
     assert "ثبت شده" in card
     assert "وام ازدواج" in card

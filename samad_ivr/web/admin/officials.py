@@ -18,7 +18,7 @@ from aiohttp import web
 
 from samad_ivr.admin.jalali import normalise
 from samad_ivr.audio.prompts import PromptError, convert, synthesize_async
-from samad_ivr.domain.phone import normalise_caller_id
+from samad_ivr.domain.phone import display_phone, normalise_caller_id
 from samad_ivr.storage.agencies import AgencyRepository
 from samad_ivr.storage.officials import (
     OfficialData,
@@ -146,7 +146,7 @@ def _form_of(o: OfficialInfo) -> dict[str, str]:
         "title": o.title,
         "agency_id": "" if o.agency_id is None else str(o.agency_id),
         "desk_endpoint": o.desk_endpoint,
-        "mobile": o.mobile or "",
+        "mobile": display_phone(o.mobile) if o.mobile else "",
         "deputy_id": "" if o.deputy_id is None else str(o.deputy_id),
     }
 

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from samad_ivr.admin.jalali import fa_digits, jalali_text, normalise, time_text
 from samad_ivr.live.hub import LiveHub
-from samad_ivr.live.views import desk_view, display_number, queue_boards
+from samad_ivr.live.views import desk_view, queue_boards
 from samad_ivr.softphone.settings import SoftphoneSettings
 from samad_ivr.storage.agencies import AgencyRepository
 from samad_ivr.storage.db import Pool
@@ -158,7 +158,6 @@ async def caller_card(request: web.Request) -> web.Response:
         center_agencies = await AgencyRepository(_pool(request)).list(call.center_id)
     context = {
         "call": call,
-        "number": display_number(call.caller_e164 or call.caller_raw),
         "earlier": await repo.earlier_calls(call),
         "note": await repo.note(call.id),
         "agencies": center_agencies,
