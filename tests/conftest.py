@@ -50,7 +50,7 @@ from samad_ivr.web.security import setup_security
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE_PREFIX = "samad_test_template_"
 TEMPLATE_LOCK_KEY = 0x5A4D_4144_7E57  # serialises template builds across sessions
-KEEP_TEMPLATES = 3  # older templates (stale migration sets) are dropped, best effort
+KEEP_TEMPLATES = 8  # older templates (stale migration sets) are dropped, best effort
 
 
 def dsn_for(server_url: str, database: str) -> str:
