@@ -4,6 +4,9 @@ Seeding is once per center and Jalali year (recorded in `holiday_seeds`): a seco
 adds nothing, so a day an admin removed or renamed stays the way the admin left it.
 Lunar holidays the package only estimates are stored with source 'holidays_estimated'
 and a name ending in «(تخمینی)», so an admin can check them against the official decree.
+
+Given a `DeadlineRecomputer`, every change that opens or closes a day recomputes the
+center's waiting deadlines in the same transaction (samad_ivr.storage.deadlines).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import Literal
 import holidays
 
 from samad_ivr.domain.visits import jalali_year_of
-from samad_ivr.storage.db import Pool, StorageError, connection
+from samad_ivr.storage.db import AnyConnection, Pool, StorageError, connection
+from samad_ivr.storage.deadlines import CalendarChange, DeadlineRecomputer
+from samad_ivr.storage.lifecycle import Actor
 
 __all__ = [
     "ClosedDay",
@@ -47,7 +52,7 @@ RENAME_SQL = """
 UPDATE closed_days SET name = $3, source = 'admin' WHERE center_id = $1 AND day = $2
 """
 
-REMOVE_SQL = "DELETE FROM closed_days WHERE center_id = $1 AND day = $2"
+REMOVE_SQL = "DELETE FROM closed_days WHERE center_id = $1 AND day = $2 RETURNING name"
 
 CLAIM_SEED_SQL = """
 INSERT INTO holiday_seeds (center_id, jalali_year, seeded_at, days) VALUES ($1, $2, now(), 0)
@@ -58,6 +63,7 @@ RETURNING jalali_year
 SEED_DAY_SQL = """
 INSERT INTO closed_days (center_id, day, name, source) VALUES ($1, $2, $3, $4)
 ON CONFLICT (center_id, day) DO NOTHING
+RETURNING day
 """
 
 SEED_COUNT_SQL = """
@@ -116,8 +122,15 @@ def iran_holidays(jalali_years: Iterable[int]) -> list[HolidaySeed]:
 class HolidayRepository:
     """List, add, rename and remove a center's closed days; seed them from the package."""
 
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Pool, deadlines: DeadlineRecomputer | None = None) -> None:
         self._pool = pool
+        self._deadlines = deadlines
+
+    async def _recompute(
+        self, conn: AnyConnection, center_id: int, change: CalendarChange, actor: Actor | None
+    ) -> None:
+        if self._deadlines is not None:
+            await self._deadlines.within(conn, center_id, change, actor)
 
     async def list_days(self, center_id: int, start: date, end: date) -> list[ClosedDay]:
         """Closed days from `start` to `end`, both inclusive, by date."""
@@ -125,10 +138,15 @@ class HolidayRepository:
             rows = await conn.fetch(LIST_SQL, center_id, start, end)
         return [ClosedDay(day=r["day"], name=r["name"], source=r["source"]) for r in rows]
 
-    async def add(self, center_id: int, day: date, name: str) -> None:
-        """Close the center on `day` (an ad-hoc closure); an existing day is renamed."""
-        async with connection(self._pool) as conn:
-            await conn.execute(ADD_SQL, center_id, day, _clean_name(name))
+    async def add(self, center_id: int, day: date, name: str, actor: Actor | None = None) -> None:
+        """Close the center on `day` (an ad-hoc closure); an existing day is renamed.
+        `actor` is who the deadline history names (default: the recompute job)."""
+        cleaned = _clean_name(name)
+        async with connection(self._pool) as conn, conn.transaction():
+            await conn.execute(ADD_SQL, center_id, day, cleaned)
+            await self._recompute(
+                conn, center_id, CalendarChange.holiday_added(day, cleaned), actor
+            )
 
     async def rename(self, center_id: int, day: date, name: str) -> None:
         """Rename a closed day; raises `NoSuchClosedDay` if `day` is not closed."""
@@ -137,11 +155,14 @@ class HolidayRepository:
         if status.endswith(" 0"):
             raise NoSuchClosedDay(f"center {center_id} is not closed on {day.isoformat()}")
 
-    async def remove(self, center_id: int, day: date) -> bool:
+    async def remove(self, center_id: int, day: date, actor: Actor | None = None) -> bool:
         """Open the center again on `day`; False if it was not closed."""
-        async with connection(self._pool) as conn:
-            status = await conn.execute(REMOVE_SQL, center_id, day)
-        return not status.endswith(" 0")
+        async with connection(self._pool) as conn, conn.transaction():
+            rows = await conn.fetch(REMOVE_SQL, center_id, day)
+            if rows:
+                change = CalendarChange.holiday_removed(day, rows[0]["name"])
+                await self._recompute(conn, center_id, change, actor)
+        return bool(rows)
 
     async def seed(self, center_id: int, years: Sequence[int], seeds: Iterable[HolidaySeed]) -> int:
         """Store `seeds` for each Jalali year in `years` not seeded before; days added.
@@ -151,20 +172,24 @@ class HolidayRepository:
         by_year: dict[int, list[HolidaySeed]] = {year: [] for year in years}
         for seed in seeds:
             by_year.get(jalali_year_of(seed.day), []).append(seed)
-        added = 0
+        added: list[date] = []
         async with connection(self._pool) as conn, conn.transaction():
             for year, days in sorted(by_year.items()):
                 if await conn.fetchval(CLAIM_SEED_SQL, center_id, year) is None:
                     continue  # seeded before: admins own the calendar of that year now
                 count = 0
                 for seed in days:
-                    status = await conn.execute(
+                    day = await conn.fetchval(
                         SEED_DAY_SQL, center_id, seed.day, seed.name, seed.source
                     )
-                    count += 0 if status.endswith(" 0") else 1
+                    if day is not None:
+                        added.append(day)
+                        count += 1
                 await conn.execute(SEED_COUNT_SQL, center_id, year, count)
-                added += count
-        return added
+            if added:
+                change = CalendarChange.holidays_seeded(tuple(added))
+                await self._recompute(conn, center_id, change, None)
+        return len(added)
 
     async def seed_iran_holidays(self, center_id: int, years: Sequence[int]) -> int:
         """Seed Iran's public holidays for the Jalali `years`; idempotent. Days added."""

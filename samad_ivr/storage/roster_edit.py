@@ -3,6 +3,10 @@
 Slots are inserted plan by plan: a plan (one slot, a repeat, a CSV file) is checked
 against the existing roster and stored all or nothing, so a clash names every date that
 collides instead of the first one PostgreSQL happened to hit.
+
+Given a `DeadlineRecomputer`, a change of weekend days recomputes the center's waiting
+deadlines in the same transaction.  The duty window moves no deadline: an agency's
+deadline runs to the end of a day, whatever the desk's hours.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import asyncpg
 from samad_ivr.storage import audit
 from samad_ivr.storage.audit import Actor
 from samad_ivr.storage.db import Pool, connection, require_aware
+from samad_ivr.storage.deadlines import CalendarChange, DeadlineRecomputer
+from samad_ivr.storage.lifecycle import Actor as LifecycleActor
 from samad_ivr.storage.roster import CenterRow, SlotOverlap, center_from_record
 
 CENTERS_SQL = """
@@ -110,8 +116,9 @@ def _slot(r: asyncpg.Record) -> Slot:
 
 
 class RosterEditor:
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Pool, deadlines: DeadlineRecomputer | None = None) -> None:
         self._pool = pool
+        self._deadlines = deadlines
 
     async def centers(self) -> list[CenterRow]:
         async with connection(self._pool) as conn:
@@ -147,6 +154,13 @@ class RosterEditor:
                 before and {"weekend_days": sorted(before["weekend_days"])},
                 {"weekend_days": sorted(weekend)},
             )
+            old = frozenset(before["weekend_days"]) if before is not None else weekend
+            if self._deadlines is not None and old != weekend:
+                change = CalendarChange.weekend_changed(old, weekend)
+                who = (
+                    None if actor.user_id is None else LifecycleActor(actor.user_id, actor.username)
+                )
+                await self._deadlines.within(conn, center_id, change, who)
 
     async def slots(self, center_id: int, start: datetime, end: datetime) -> list[Slot]:
         """Slots overlapping ``[start, end)``, by start."""

@@ -1,4 +1,8 @@
-"""A center's calendar settings: weekend days, duty window, holidays and closures."""
+"""A center's calendar settings: weekend days, duty window, holidays and closures.
+
+Changing a closed day or the weekend recomputes the deadlines of the center's requests
+still waiting for their agency, in the same transaction (samad_ivr.storage.deadlines).
+"""
 
 from __future__ import annotations
 
@@ -17,11 +21,14 @@ from samad_ivr.admin.jalali import (
     parse_time,
 )
 from samad_ivr.storage.audit import AuditRepository
+from samad_ivr.storage.deadlines import DeadlineRecomputer
 from samad_ivr.storage.holidays import HolidayRepository, NoSuchClosedDay
+from samad_ivr.storage.lifecycle import Actor
 from samad_ivr.storage.roster_edit import RosterEditor
 from samad_ivr.web.admin.common import (
     AdminContext,
     admin_center,
+    deps,
     form_fields,
     not_found,
     pool,
@@ -32,6 +39,14 @@ from samad_ivr.web.admin.common import (
 # Persian week order (Saturday first) as date.weekday() numbers (Monday = 0).
 PERSIAN_WEEK = (5, 6, 0, 1, 2, 3, 4)
 MAX_HOLIDAY_NAME = 200
+
+
+def _deadlines(request: web.Request) -> DeadlineRecomputer:
+    return DeadlineRecomputer(pool(request), deps(request).settings.lifecycle.deadline)
+
+
+def _holidays(request: web.Request) -> HolidayRepository:
+    return HolidayRepository(pool(request), _deadlines(request))
 
 
 def weekday_choices(weekend: frozenset[int]) -> list[tuple[int, str, bool]]:
@@ -64,7 +79,8 @@ async def save_weekend(request: web.Request) -> web.Response:
         chosen.add(int(text))
     if len(chosen) == 7:
         return await _settings_page(request, ctx, ["همهٔ روزهای هفته نمی‌توانند تعطیل باشند."], 422)
-    await RosterEditor(pool(request)).set_weekend(ctx.center.id, frozenset(chosen), ctx.actor)
+    editor = RosterEditor(pool(request), _deadlines(request))
+    await editor.set_weekend(ctx.center.id, frozenset(chosen), ctx.actor)
     raise redirect(ctx.url("/settings"), "settings_saved")
 
 
@@ -135,9 +151,9 @@ async def add_holiday(request: web.Request) -> web.Response:
         name = _name(fields)
     except InputError as exc:
         return await _holidays_page(request, ctx, _year(request, ctx), [str(exc)], fields, 422)
-    repo = HolidayRepository(pool(request))
+    repo = _holidays(request)
     before = {c.day: c.name for c in await repo.list_days(ctx.center.id, day, day)}.get(day)
-    await repo.add(ctx.center.id, day, name)
+    await repo.add(ctx.center.id, day, name, Actor.of(ctx.user))
     await AuditRepository(pool(request)).record(
         ctx.actor, ctx.center.id, "holiday_add",
         None if before is None else {"day": day.isoformat(), "name": before},
@@ -177,9 +193,9 @@ async def remove_holiday(request: web.Request) -> web.Response:
     if when is None:
         raise not_found(request)
     day = when.date()
-    repo = HolidayRepository(pool(request))
+    repo = _holidays(request)
     before = {c.day: c.name for c in await repo.list_days(ctx.center.id, day, day)}.get(day)
-    if not await repo.remove(ctx.center.id, day):
+    if not await repo.remove(ctx.center.id, day, Actor.of(ctx.user)):
         raise not_found(request)
     await AuditRepository(pool(request)).record(
         ctx.actor, ctx.center.id, "holiday_remove", {"day": day.isoformat(), "name": before}, None
