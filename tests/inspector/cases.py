@@ -3,9 +3,8 @@ them: through `RequestLifecycle`, with a job's name as the actor of the automati
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
-
-from lifecycle.factories import make_request
 
 from samad_ivr.domain.lifecycle import Action, Status
 from samad_ivr.storage.db import Pool
@@ -27,7 +26,33 @@ _PATHS: dict[Status, tuple[Action, ...]] = {
     Status.REOPENED: (Action.ASSIGN, Action.ANSWER, Action.REOPEN),
     Status.CLOSED: (Action.ASSIGN, Action.ANSWER, Action.ACCEPT),
 }
+_counter = itertools.count(1)
 _ACTORS = {Action.ANSWER: AGENCY, Action.ESCALATE: JOB, Action.REOPEN: CITIZEN}
+
+
+async def _registered(pool: Pool, center_id: int, at: datetime, summary: str) -> int:
+    """A request registered at `at` after an answered desk call (the factories' own
+    request is registered at the database's now, which a fixed clock cannot follow)."""
+    n = next(_counter)
+    async with pool.acquire() as conn, conn.transaction():
+        call_id = await conn.fetchval(
+            """INSERT INTO calls (uniqueid, center_id, caller_raw, caller_e164, started_at,
+                                  answered_at, ended_at, disposition, route)
+               VALUES ($1, $2, '09181234567', '+989181234567', $3, $3, $4, 'answered',
+                       'desk') RETURNING id""",
+            f"1760000000.{n}", center_id, at, at + timedelta(minutes=3),
+        )  # fmt: skip
+        return int(
+            await conn.fetchval(
+                """INSERT INTO requests (tracking_code, call_id, caller_e164, summary,
+                                         created_at)
+                   VALUES ($1, $2, '+989181234567', $3, $4) RETURNING id""",
+                f"{8000000000 + n:010d}",
+                call_id,
+                summary,
+                at,
+            )
+        )
 
 
 async def make_case(
@@ -41,13 +66,12 @@ async def make_case(
     topic: str = "housing",
     long_stop: bool = False,
     summary: str = "درخواست شهروند",
+    now: datetime = NOW,
 ) -> int:
     """A request of `center_id` in `status`, assigned `assigned_days_ago` days before NOW
     (so with the default 10-day policy its deadline is NOW + 10 - that many days)."""
-    at = NOW - timedelta(days=assigned_days_ago)
-    request_id = await make_request(
-        pool, center_id, started_at=at - timedelta(hours=1), summary=summary
-    )
+    at = now - timedelta(days=assigned_days_ago)
+    request_id = await _registered(pool, center_id, at - timedelta(hours=1), summary)
     for action in _PATHS[status]:
         await lifecycle.act(
             request_id, action, actor=_ACTORS.get(action, DESK), now=at,

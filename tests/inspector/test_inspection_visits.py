@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -53,7 +53,7 @@ async def test_a_visit_note_is_stored_once_even_when_submitted_twice(
         db_pool, lifecycle, hamedan.center_id, hamedan.agency_id, Status.ESCALATED
     )
     user = await _user(db_pool, hamedan.center_id)
-    now = datetime.now(UTC)
+    now = NOW
     note = {
         "agency_id": hamedan.quiet_agency_id, "user_id": user,
         "visited_on": now.astimezone(TZ).date(),
@@ -99,7 +99,7 @@ async def test_a_visit_that_cannot_be_true_is_refused_with_a_reason(
     request_id = await make_case(
         db_pool, lifecycle, hamedan.center_id, hamedan.agency_id, Status.ANSWERED
     )
-    now = datetime.now(UTC)
+    now = NOW
     days = change.get("days", 0)
     assert isinstance(days, int)
     with pytest.raises(VisitRefused) as refused:

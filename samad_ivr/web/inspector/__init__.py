@@ -1,0 +1,1 @@
+"""The inspector console (/inspector): queues, request pages, visits, outcomes."""
