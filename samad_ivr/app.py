@@ -49,6 +49,7 @@ from samad_ivr.web.admin.sms import setup_admin_sms
 from samad_ivr.web.admin.visits import reports_feature
 from samad_ivr.web.app import Feature, WebDeps, create_app
 from samad_ivr.web.desk.views import desk_feature
+from samad_ivr.web.inspector.routes import inspector_feature
 from samad_ivr.web.national.routes import national_feature
 from samad_ivr.web.openapi import setup_openapi
 from samad_ivr.web.public.views import public_feature
@@ -75,6 +76,7 @@ class Service:
             setup_admin_sms,
             reports_feature(),
             public_feature(),
+            inspector_feature(),
         ]
 
     async def start(self) -> None:
