@@ -26,14 +26,21 @@ if [ ! -f "$stamp" ] || [ "$HERE/pyproject.toml" -nt "$stamp" ]; then
     touch "$stamp"
 fi
 
-# Browser libraries the web consoles serve (SIP.js for the desk softphone), pinned by
-# package-lock.json and installed from the machine's configured npm registry.
+# Browser libraries the web consoles serve (SIP.js for the desk softphone, the Jalali
+# date picker for every date field), pinned by package-lock.json and installed from the
+# machine's configured npm registry.
 VENDOR="$HERE/samad_ivr/web/vendor"
 if ! command -v npm >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
-if [ ! -d "$VENDOR/node_modules/sip.js" ] || [ "$VENDOR/package-lock.json" -nt "$VENDOR/node_modules" ]; then
+# Every dependency package.json names must be installed, not just the first one added.
+vendor_missing=$(cd "$VENDOR" && node -e '
+    const fs = require("fs");
+    const names = Object.keys(require("./package.json").dependencies);
+    console.log(names.filter((n) => !fs.existsSync(`node_modules/${n}/package.json`)).join(" "));
+')
+if [ -n "$vendor_missing" ] || [ "$VENDOR/package-lock.json" -nt "$VENDOR/node_modules" ]; then
     (cd "$VENDOR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
     touch "$VENDOR/node_modules"
 fi

@@ -1,4 +1,4 @@
-"""What every console's pages share: the `phone` filter."""
+"""What every console's pages share: the date picker's files and the `phone` filter."""
 
 from __future__ import annotations
 
@@ -6,6 +6,24 @@ import jinja2
 from markupsafe import Markup
 
 from samad_ivr.web.widgets import phone_html
+
+from .conftest import Client
+
+
+async def test_every_page_loads_the_date_picker_and_its_files_are_served(
+    web_client: Client,
+) -> None:
+    login = await (await web_client.get("/login")).text()
+    for path in (
+        "/vendor/jalalidatepicker/jalalidatepicker.min.js",
+        "/vendor/jalalidatepicker/jalalidatepicker.min.css",
+        "/static/datepicker.js",
+    ):
+        assert path in login
+        response = await web_client.get(path)
+        assert response.status == 200, path
+    script = await (await web_client.get("/static/datepicker.js")).text()
+    assert "data-jdp" in script  # the convention other consoles follow is written down
 
 
 def test_the_phone_filter_wraps_the_national_form_left_to_right() -> None:
