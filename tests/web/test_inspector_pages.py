@@ -286,3 +286,19 @@ async def test_a_province_admin_may_assign_but_not_decide_and_a_listener_only_re
     page = await (await web_client.get(f"/inspector/requests/{request_id}")).text()
     assert '<form method="post"' not in page
     assert "سابقهٔ درخواست" in page
+
+
+async def test_pages_of_other_consoles_link_inspectors_to_their_console(
+    as_role: AsRole, web_client: Client
+) -> None:
+    # An error page is the base page with nothing of the console's own.
+    anonymous = await (await web_client.get("/login")).text()
+    assert 'href="/inspector"' not in anonymous
+    await as_role(Role.INSPECTOR)
+    missing = await web_client.get("/inspector/requests/999999")
+    assert missing.status == 404
+    assert 'class="console-link"' in await missing.text()
+    await as_role(Role.OFFICIAL)
+    refused = await web_client.get("/inspector")
+    assert refused.status == 403
+    assert 'class="console-link"' not in await refused.text()
