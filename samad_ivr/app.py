@@ -28,6 +28,8 @@ from samad_ivr.calls.intake import CallIntake
 from samad_ivr.calls.routing import RoutingService
 from samad_ivr.calls.spool import Spool
 from samad_ivr.jobs.announcements import queue_session_announcements
+from samad_ivr.jobs.deadline_reminders import remind_agencies
+from samad_ivr.jobs.deadlines import run_deadline_jobs
 from samad_ivr.jobs.holidays import seed_holidays
 from samad_ivr.jobs.visit_warnings import warn_officials_at_risk
 from samad_ivr.live.hub import LiveHub
@@ -39,6 +41,7 @@ from samad_ivr.softphone.sync import DeskConfigSync
 from samad_ivr.storage.accounts import AccountRepository
 from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_pool
+from samad_ivr.storage.deadlines import DeadlineRecomputer
 from samad_ivr.storage.desk import DeskRepository
 from samad_ivr.storage.migrations import apply_migrations, migrations_dir
 from samad_ivr.storage.notices import NoticeRepository
@@ -199,10 +202,20 @@ class Service:
             await warn_officials_at_risk(pool, datetime.now(UTC))
 
         async def holidays() -> None:
-            await seed_holidays(pool, datetime.now(UTC))
+            await seed_holidays(pool, datetime.now(UTC), self.settings.lifecycle.deadline)
 
         async def purge() -> None:
             await AccountRepository(pool).purge(datetime.now(UTC) - timedelta(days=30))
+
+        async def deadlines() -> None:
+            await run_deadline_jobs(pool, datetime.now(UTC), remind=False)
+
+        async def remind() -> None:
+            await remind_agencies(pool, datetime.now(UTC))
+
+        async def reconcile() -> None:
+            policy = self.settings.lifecycle.deadline
+            await DeadlineRecomputer(pool, policy).reconcile(datetime.now(UTC))
 
         return Jobs(
             replay_spool=self.replay_spool,
@@ -212,6 +225,9 @@ class Service:
             seed_holidays=_quiet_when_db_down(holidays),
             purge_accounts=_quiet_when_db_down(purge),
             sync_softphone_desks=_quiet_when_db_down(sync_desks),
+            deadlines=_quiet_when_db_down(deadlines),
+            remind_agencies=_quiet_when_db_down(remind),
+            reconcile_deadlines=_quiet_when_db_down(reconcile),
         )
 
     async def replay_spool(self) -> None:

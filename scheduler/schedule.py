@@ -25,6 +25,9 @@ class Jobs:
     seed_holidays: Job  # Iran's holidays for this and next Jalali year, once per year
     purge_accounts: Job  # expired web sessions and old login attempts
     sync_softphone_desks: Job  # Asterisk's PJSIP config of the browser desks
+    deadlines: Job  # requests past their deadline -> inspectors; past the long stop -> admins
+    remind_agencies: Job  # the agency's reminder (portal + SMS) before its deadline
+    reconcile_deadlines: Job  # stored deadlines checked against each center's calendar
 
 
 def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
@@ -66,6 +69,30 @@ def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
         IntervalTrigger(seconds=30),
         id="sync_softphone_desks",
         next_run_time=datetime.now(UTC),
+        **common,
+    )
+    # Every few minutes and at start-up, so a deadline that passed while the service
+    # was down is acted on at once.
+    scheduler.add_job(
+        jobs.deadlines,
+        IntervalTrigger(minutes=5),
+        id="deadlines",
+        next_run_time=datetime.now(UTC),
+        **common,
+    )
+    # Daytime only: nobody wants a reminder SMS at night (the job also checks the local
+    # hour itself, so its start-up run at night sends nothing).
+    scheduler.add_job(
+        jobs.remind_agencies,
+        CronTrigger(hour="8-19", minute="*/5", timezone=TEHRAN),
+        id="remind_agencies",
+        next_run_time=datetime.now(UTC),
+        **common,
+    )
+    scheduler.add_job(
+        jobs.reconcile_deadlines,
+        CronTrigger(hour=2, minute=30, timezone=TEHRAN),
+        id="reconcile_deadlines",
         **common,
     )
     return scheduler
