@@ -43,6 +43,7 @@ from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_pool
 from samad_ivr.storage.deadlines import DeadlineRecomputer
 from samad_ivr.storage.desk import DeskRepository
+from samad_ivr.storage.lifecycle import RequestLifecycle
 from samad_ivr.storage.migrations import apply_migrations, migrations_dir
 from samad_ivr.storage.notices import NoticeRepository
 from samad_ivr.storage.requests import RequestRepository
@@ -103,7 +104,11 @@ class Service:
             recordings_dir=s.recordings_dir,
             center_code=s.center_code,
             tz=tz,
+            lifecycle=RequestLifecycle(pool, s.lifecycle.deadline),
         )
+        # Registered before the finaliser's drain, so it runs after it (LIFO): the
+        # assignments the last finalised calls started are waited for too.
+        self._stack.push_async_callback(intake.drain)
         self.finaliser = RecordingFinaliser(
             intake=intake, calls=calls, recordings_dir=s.recordings_dir
         )

@@ -3,6 +3,11 @@
 One code path serves the live post-call route, the register route (caller still on the
 line) and the replay of spooled reports, so a call is stored the same way whichever way
 it reached us.  Every step is idempotent: replaying a report twice changes nothing.
+
+A request the official already gave an agency and a topic at the desk is assigned right
+after registration, in a background task: the call never waits for it and never fails
+because of it.  If that assignment fails, the request stays `registered` and the
+province admin's queue (/admin/centers/{c}/requests) picks it up.
 """
 
 from __future__ import annotations
@@ -18,15 +23,31 @@ from zoneinfo import ZoneInfo
 from samad_ivr.audio.recording import RecordingError, RecordingInfo, inspect_recording
 from samad_ivr.calls.report import CallReport
 from samad_ivr.domain.call_outcome import CallOutcome, LegFacts, decide_outcome
+from samad_ivr.domain.lifecycle import Action, Status
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.domain.tracking import new_tracking_code
 from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.calls import CallRepository, CallUpsert, RecordingKind
+from samad_ivr.storage.db import PoolConnection
 from samad_ivr.storage.desk import DeskRepository
+from samad_ivr.storage.lifecycle import Actor, RequestLifecycle, RequestState
 from samad_ivr.storage.requests import RegisteredRequest, RequestRepository
 from samad_ivr.storage.roster import RosterRepository
 
 log = logging.getLogger(__name__)
+
+# The desk's assignment after registration gives up after this long (the request then
+# waits in the province admin's queue).
+ASSIGN_TIMEOUT_SECONDS = 10.0
+
+
+class _NoLongerRegistered(Exception):
+    """The desk (or an admin) assigned the request before intake got to it."""
+
+
+async def _still_registered(_conn: PoolConnection, before: RequestState) -> None:
+    if before.status is not Status.REGISTERED:
+        raise _NoLongerRegistered(before.status.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +69,8 @@ class CallIntake:
         recordings_dir: Path,
         center_code: str,
         tz: ZoneInfo,
+        lifecycle: RequestLifecycle | None = None,
+        assign_timeout: float = ASSIGN_TIMEOUT_SECONDS,
     ) -> None:
         self._calls = calls
         self._templates = templates
@@ -59,6 +82,9 @@ class CallIntake:
         self._tz = tz
         self._rng = secrets.SystemRandom()
         self._center_id: int | None = None
+        self._lifecycle = lifecycle
+        self._assign_timeout = assign_timeout
+        self._assigning: set[asyncio.Task[None]] = set()
 
     async def record_start(self, report: CallReport) -> int:
         """Store a call as soon as it is routed, so it is visible while in progress."""
@@ -87,9 +113,59 @@ class CallIntake:
         # The official at the desk may have marked the call as "no request".
         wants_request = outcome.creates_request and not await self._desk.no_request(call_id)
         request = await self._register(call_id, report, outcome) if wants_request else None
+        if request is not None and request.created:
+            self._assign_later(request, report.uniqueid)
         if final and request is None:
             log.info("call %s ended as %s without a request", report.uniqueid, outcome.disposition)
         return IntakeResult(call_id, outcome, request)
+
+    async def drain(self) -> None:
+        """Wait for the assignments still running (at shutdown, and in tests)."""
+        while self._assigning:
+            await asyncio.gather(*self._assigning, return_exceptions=True)
+
+    def _assign_later(self, request: RegisteredRequest, uniqueid: str) -> None:
+        if self._lifecycle is None:
+            return
+        task = asyncio.create_task(self._assign_from_desk(self._lifecycle, request, uniqueid))
+        self._assigning.add(task)
+        task.add_done_callback(self._assigning.discard)
+
+    async def _assign_from_desk(
+        self, lifecycle: RequestLifecycle, request: RegisteredRequest, uniqueid: str
+    ) -> None:
+        """Assign the new request to the agency and topic chosen at the desk, if any.
+
+        Never raises: whatever goes wrong is logged and the request stays registered."""
+        try:
+            async with asyncio.timeout(self._assign_timeout):
+                pending = await self._desk.pending_assignment(request.call_id)
+                if pending is None:
+                    return
+                actor = (
+                    Actor(user_id=pending.user_id, username=pending.username)
+                    if pending.user_id is not None
+                    else Actor.named("intake")
+                )
+                state = await lifecycle.act(
+                    request.id, Action.ASSIGN, actor=actor, now=datetime.now(UTC),
+                    note=pending.summary, agency_id=pending.agency_id, topic=pending.topic,
+                    within=_still_registered,
+                )  # fmt: skip
+            log.info(
+                "request %s of call %s assigned from the desk note (due %s)",
+                request.id, uniqueid, state.due_on,
+            )  # fmt: skip
+        except _NoLongerRegistered as exc:
+            log.info("request %s of call %s was already %s", request.id, uniqueid, exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # Caller numbers never reach this line: the request and call are named by id.
+            log.warning(
+                "request %s of call %s stays registered: the desk's assignment failed (%s: %s)",
+                request.id, uniqueid, type(exc).__name__, exc,
+            )  # fmt: skip
 
     async def store_call_recording(self, call_id: int, name: str, info: RecordingInfo) -> None:
         await self._store_recording(call_id, "call", name, info)

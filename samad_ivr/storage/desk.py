@@ -2,29 +2,26 @@
 
 The official writes while talking, usually before the request exists (it is registered
 when the conversation ends).  Notes live in `desk_notes` by call; a request registered
-later copies them (trigger in migrations/0007_desk.sql), and a save after registration
-updates the request too.  Both paths lock the call row, as `RequestRepository.register`
-does, so a save and a registration never interleave.
+later copies them (trigger in migrations/0007_desk.sql) and intake assigns it to the
+note's agency and topic (`pending_assignment`); a save after registration updates the
+request too, and the desk assigns it through the lifecycle in the same transaction
+(`write_note` runs inside `RequestLifecycle.act`).  Every path locks the call row, as
+`RequestRepository.register` does, so a save and a registration never interleave; and
+an existing request's row is always locked before the call's, in that order, so a save
+never deadlocks with an action on the request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 import asyncpg
 
-from samad_ivr.storage.db import Pool, connection
+from samad_ivr.storage.db import Pool, PoolConnection, StorageError, connection
 
-Topic = Literal[
-    "employment", "housing", "bank_loans", "industry", "agriculture", "family",
-    "preschool_teachers", "other",
-]  # fmt: skip
-TOPICS: tuple[Topic, ...] = (
-    "employment", "housing", "bank_loans", "industry", "agriculture", "family",
-    "preschool_teachers", "other",
-)  # fmt: skip
+# A registration that commits between a save's two reads makes the save start again.
+SAVE_ATTEMPTS = 3
 
 DESK_OF_SQL = """
 SELECT o.desk_endpoint, o.center_id, c.queue_name
@@ -73,6 +70,15 @@ WHERE c.id = $1
 
 LOCK_CALL_SQL = "SELECT id FROM calls WHERE id = $1 FOR UPDATE"
 REQUEST_OF_CALL_SQL = "SELECT id FROM requests WHERE call_id = $1"
+LOCK_REQUEST_OF_CALL_SQL = "SELECT id, status FROM requests WHERE call_id = $1 FOR UPDATE"
+
+# What the official chose for a call whose request intake has just registered.
+PENDING_ASSIGNMENT_SQL = """
+SELECT n.agency_id, n.topic, n.summary, n.user_id, u.username
+FROM desk_notes n LEFT JOIN users u ON u.id = n.user_id
+WHERE n.call_id = $1 AND n.agency_id IS NOT NULL AND n.topic IS NOT NULL
+  AND NOT n.no_request
+"""
 
 UPSERT_NOTE_SQL = """
 INSERT INTO desk_notes (call_id, summary, topic, agency_id, official_id, user_id)
@@ -82,10 +88,13 @@ ON CONFLICT (call_id) DO UPDATE SET
     official_id = EXCLUDED.official_id, user_id = EXCLUDED.user_id, updated_at = now()
 """
 
-UPDATE_REQUEST_SQL = """
-UPDATE requests SET summary = $2, topic = $3, agency_id = COALESCE($4, agency_id)
-WHERE call_id = $1
+# A request nobody has assigned yet takes the desk's choices as they are (like the
+# registration trigger); once assigned, only the lifecycle changes its agency and topic.
+UPDATE_REGISTERED_SQL = """
+UPDATE requests SET summary = $2, topic = COALESCE($3, topic), agency_id = COALESCE($4, agency_id)
+WHERE call_id = $1 AND status = 'registered'
 """
+UPDATE_SUMMARY_SQL = "UPDATE requests SET summary = $2 WHERE call_id = $1"
 
 MARK_NO_REQUEST_SQL = """
 INSERT INTO desk_notes (call_id, no_request, official_id, user_id) VALUES ($1, true, $2, $3)
@@ -138,8 +147,34 @@ class DeskNote:
     tracking_code: str | None  # the request's, once it is registered
 
 
+@dataclass(frozen=True, slots=True)
+class NoteInput:
+    """What the official wrote about a call, checked against its center."""
+
+    summary: str | None
+    topic: str | None
+    agency_id: int | None
+    official_id: int | None
+    user_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAssignment:
+    """The agency and topic the official chose before the request existed."""
+
+    agency_id: int
+    topic: str
+    summary: str | None
+    user_id: int | None
+    username: str | None
+
+
 class RequestAlreadyRegistered(Exception):
     """The call already has a request, so it can no longer be marked "no request"."""
+
+
+class _RegisteredMeanwhile(StorageError):
+    """A request appeared between the save's first read and its lock of the call."""
 
 
 def _call(r: asyncpg.Record) -> DeskCall:
@@ -222,24 +257,69 @@ class DeskRepository:
             tracking_code=r["tracking_code"],
         )
 
+    async def request_id(self, call_id: int) -> int | None:
+        """The call's request, once intake has registered it."""
+        async with connection(self._pool) as conn:
+            found = await conn.fetchval(REQUEST_OF_CALL_SQL, call_id)
+        return None if found is None else int(found)
+
     async def save_note(
         self,
         call_id: int,
         *,
         summary: str | None,
-        topic: Topic | None,
+        topic: str | None,
         agency_id: int | None,
         official_id: int | None,
         user_id: int | None,
     ) -> bool:
-        """Store the note; True when it also went into the call's (existing) request."""
+        """Store the note; True when it also went into the call's (existing) request.
+
+        `topic` and `agency_id` must be the call's center's (the caller checks)."""
+        note = NoteInput(summary, topic, agency_id, official_id, user_id)
+        for attempt in range(SAVE_ATTEMPTS):
+            try:
+                return await self._save_note_once(call_id, note, attempt == SAVE_ATTEMPTS - 1)
+            except _RegisteredMeanwhile:
+                continue
+        raise AssertionError("unreachable: the last attempt does not retry")
+
+    async def _save_note_once(self, call_id: int, note: NoteInput, last: bool) -> bool:
         async with connection(self._pool) as conn, conn.transaction():
+            request = await conn.fetchrow(LOCK_REQUEST_OF_CALL_SQL, call_id)
             await conn.fetchval(LOCK_CALL_SQL, call_id)
-            await conn.execute(
-                UPSERT_NOTE_SQL, call_id, summary, topic, agency_id, official_id, user_id
-            )
-            status = await conn.execute(UPDATE_REQUEST_SQL, call_id, summary, topic, agency_id)
-        return str(status).endswith(" 1")
+            # Registration holds the call's lock while inserting: a request that exists
+            # now was not locked first, so start again in the usual order.
+            if (
+                request is None
+                and not last
+                and await conn.fetchval(REQUEST_OF_CALL_SQL, call_id) is not None
+            ):
+                raise _RegisteredMeanwhile(str(call_id))
+            await self.write_note(conn, call_id, note)
+        return request is not None
+
+    async def write_note(self, conn: PoolConnection, call_id: int, note: NoteInput) -> None:
+        """Write the note (and its copy in the call's request) on `conn`, inside the
+        caller's transaction, which has already locked the request's row if there is one."""
+        n = note
+        await conn.fetchval(LOCK_CALL_SQL, call_id)
+        await conn.execute(
+            UPSERT_NOTE_SQL, call_id, n.summary, n.topic, n.agency_id, n.official_id, n.user_id
+        )
+        status = await conn.execute(UPDATE_REGISTERED_SQL, call_id, n.summary, n.topic, n.agency_id)
+        if not str(status).endswith(" 1"):
+            await conn.execute(UPDATE_SUMMARY_SQL, call_id, n.summary)
+
+    async def pending_assignment(self, call_id: int) -> PendingAssignment | None:
+        """The agency and topic chosen at the desk for this call, when both were."""
+        async with connection(self._pool) as conn:
+            r = await conn.fetchrow(PENDING_ASSIGNMENT_SQL, call_id)
+        if r is None:
+            return None
+        return PendingAssignment(
+            r["agency_id"], r["topic"], r["summary"], r["user_id"], r["username"]
+        )
 
     async def mark_no_request(self, call_id: int, *, official_id: int | None, user_id: int) -> None:
         """Flag the call so intake registers no request; refused once one exists."""

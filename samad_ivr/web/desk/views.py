@@ -4,58 +4,43 @@
 - `GET /desk/call?uniqueid=&linkedid=` (official): the caller card of the call at their
   desk, an HTML fragment the page fetches when the desk rings.
 - `POST /desk/calls/{id}/note`, `POST /desk/calls/{id}/no-request` (official, CSRF in
-  the X-CSRF-Token header): JSON answers.
+  the X-CSRF-Token header): JSON answers (samad_ivr.web.desk.notes; choosing an agency
+  and a topic assigns the request).
 - `GET /desk/queue` (province_admin, superuser): the queue board.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from samad_ivr.admin.jalali import fa_digits, jalali_text, normalise, time_text
+from samad_ivr.admin.jalali import fa_digits, jalali_text, time_text
 from samad_ivr.live.hub import LiveHub
 from samad_ivr.live.views import desk_view, queue_boards
 from samad_ivr.softphone.settings import SoftphoneSettings
-from samad_ivr.storage.agencies import AgencyRepository
+from samad_ivr.storage.agencies import Agency, AgencyRepository
 from samad_ivr.storage.db import Pool
-from samad_ivr.storage.desk import (
-    TOPICS,
-    DeskCall,
-    DeskRepository,
-    RequestAlreadyRegistered,
-    Topic,
-)
+from samad_ivr.storage.desk import DeskCall, DeskRepository
+from samad_ivr.storage.topics import Topic
 from samad_ivr.web.app import DEPS, Feature
+from samad_ivr.web.assignment import request_lifecycle, state_summary
 from samad_ivr.web.desk.softphone import browser_desk_name, setup_softphone, softphone_config
 from samad_ivr.web.security import Role, User, http_error, require_user
+from samad_ivr.web.topic_names import setup_topic_catalog, topic_catalog
 
 LIVE_HUB = web.AppKey("live_hub", LiveHub)
 ADMIN_ROLES = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
-MAX_SUMMARY = 4000
-
-TOPIC_LABELS: dict[str, str] = {
-    "employment": "اشتغال",
-    "housing": "مسکن (نهضت ملی مسکن)",
-    "bank_loans": "تسهیلات بانکی",
-    "industry": "صنعت",
-    "agriculture": "کشاورزی",
-    "family": "ازدواج و فرزندآوری",
-    "preschool_teachers": "آموزش (مربیان پیش‌دبستانی)",
-    "other": "سایر",
-}
 DISPOSITIONS = {
     "answered": "پاسخ داده شد", "message": "پیام گذاشت", "abandoned": "قطع پیش از پاسخ",
     "failed": "ناموفق", "busy": "مشغول", "no_answer": "بی‌پاسخ",
 }  # fmt: skip
 REQUEST_STATUSES = {
     "registered": "ثبت شده", "assigned": "ارجاع شده", "answered": "پاسخ داده شده",
-    "closed": "بسته شده", "escalated": "پیگیری ویژه",
+    "closed": "بسته شده", "escalated": "پیگیری ویژه", "reopened": "بازگشایی شده",
 }  # fmt: skip
 NOT_AT_DESK = "این تماس به میز شما نرسیده است."
 NO_DESK = "برای حساب شما میز پاسخ‌گویی تعریف نشده است."
@@ -86,7 +71,6 @@ def _helpers(request: web.Request) -> dict[str, Any]:
     return {
         "fa": fa_digits,
         "local": local,
-        "topics": TOPIC_LABELS,
         "dispositions": DISPOSITIONS,
         "statuses": REQUEST_STATUSES,
     }
@@ -127,7 +111,7 @@ async def queue_page(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("desk/queue.html", request, context)
 
 
-async def _call_at_desk(request: web.Request, user: User, call: DeskCall | None) -> DeskCall:
+async def call_at_desk(request: web.Request, user: User, call: DeskCall | None) -> DeskCall:
     """The call, if it is (or was) at this official's desk; else 404/403."""
     if call is None:
         raise http_error(request, 404, "not_found", "این تماس پیدا نشد.")
@@ -137,8 +121,8 @@ async def _call_at_desk(request: web.Request, user: User, call: DeskCall | None)
         return call
     assert user.official_id is not None
     desk = await DeskRepository(_pool(request)).desk_of(user.official_id)
-    hub = request.config_dict[LIVE_HUB]
-    view = desk_view(hub.state, desk.endpoint) if desk else None
+    hub = request.config_dict.get(LIVE_HUB)  # absent when the desk pages are not served
+    view = desk_view(hub.state, desk.endpoint) if desk and hub else None
     at_desk = view is not None and view.status != "idle"
     if at_desk and view is not None and call.linkedid == view.linkedid:
         return call
@@ -152,95 +136,35 @@ async def caller_card(request: web.Request) -> web.Response:
     repo = DeskRepository(_pool(request))
     uniqueid = request.query.get("uniqueid", "")
     linkedid = request.query.get("linkedid") or None
-    call = await _call_at_desk(request, user, await repo.find_call(uniqueid, linkedid))
-    center_agencies = []
+    call = await call_at_desk(request, user, await repo.find_call(uniqueid, linkedid))
+    catalog = topic_catalog(request)
+    center_agencies: list[Agency] = []
+    choices: tuple[Topic, ...] = ()
+    names = dict(await catalog.labels())
     if call.center_id is not None:
         center_agencies = await AgencyRepository(_pool(request)).list(call.center_id)
+        choices = await catalog.active(call.center_id)
+        names.update(await catalog.names(call.center_id))
     context = {
         "call": call,
         "earlier": await repo.earlier_calls(call),
         "note": await repo.note(call.id),
         "agencies": center_agencies,
+        "topics": names,
+        "topic_choices": choices,
+        "request_line": await _request_line(request, repo, call),
         **_helpers(request),
     }
     return aiohttp_jinja2.render_template("desk/caller.html", request, context)
 
 
-def _call_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["call_id"])
-    except ValueError:
-        raise http_error(request, 404, "not_found", "این تماس پیدا نشد.") from None
-
-
-def _json_error(status: int, code: str, message: str) -> web.Response:
-    body = {"error": {"code": code, "message": message}}
-    return web.json_response(body, status=status, dumps=_dumps)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-async def _note_fields(
-    request: web.Request, call: DeskCall
-) -> tuple[str | None, Topic | None, int | None] | web.Response:
-    form = await request.post()
-    summary = normalise(str(form.get("summary", ""))) or None
-    topic_raw = str(form.get("topic", ""))
-    agency_raw = normalise(str(form.get("agency_id", "")))
-    if summary is not None and len(summary) > MAX_SUMMARY:
-        return _json_error(422, "validation_failed", "خلاصهٔ درخواست بیش از ۴۰۰۰ نویسه است.")
-    topic: Topic | None = None
-    for known in TOPICS:
-        if known == topic_raw:
-            topic = known
-    if topic_raw and topic is None:
-        return _json_error(422, "validation_failed", "موضوع انتخاب‌شده معتبر نیست.")
-    agency_id: int | None = None
-    if agency_raw:
-        agency = None
-        if agency_raw.isdigit() and call.center_id is not None:
-            agency = await AgencyRepository(_pool(request)).get(call.center_id, int(agency_raw))
-        if agency is None:
-            return _json_error(422, "validation_failed", "دستگاه انتخاب‌شده در این استان نیست.")
-        agency_id = agency.id
-    return summary, topic, agency_id
-
-
-async def save_note(request: web.Request) -> web.Response:
-    user = official_user(request)
-    repo = DeskRepository(_pool(request))
-    call = await _call_at_desk(request, user, await repo.get_call(_call_id(request)))
-    fields = await _note_fields(request, call)
-    if isinstance(fields, web.Response):
-        return fields
-    summary, topic, agency_id = fields
-    in_request = await repo.save_note(
-        call.id,
-        summary=summary,
-        topic=topic,
-        agency_id=agency_id,
-        official_id=user.official_id,
-        user_id=user.id,
-    )
-    message = "یادداشت در درخواست ثبت شد." if in_request else "یادداشت ذخیره شد."
-    return web.json_response(
-        {"saved": True, "in_request": in_request, "message": message}, dumps=_dumps
-    )
-
-
-async def mark_no_request(request: web.Request) -> web.Response:
-    user = official_user(request)
-    repo = DeskRepository(_pool(request))
-    call = await _call_at_desk(request, user, await repo.get_call(_call_id(request)))
-    try:
-        await repo.mark_no_request(call.id, official_id=user.official_id, user_id=user.id)
-    except RequestAlreadyRegistered:
-        return _json_error(409, "request_exists", "برای این تماس درخواست ثبت شده است.")
-    return web.json_response(
-        {"no_request": True, "message": "این تماس بدون درخواست ثبت شد."}, dumps=_dumps
-    )
+async def _request_line(request: web.Request, repo: DeskRepository, call: DeskCall) -> str:
+    """The call's request's status and deadline, once it is registered."""
+    request_id = await repo.request_id(call.id)
+    state = None if request_id is None else await request_lifecycle(request).get(request_id)
+    if state is None:
+        return ""
+    return state_summary(state, datetime.now(UTC), _tz(request)).line()
 
 
 def desk_feature(hub: LiveHub, softphone: SoftphoneSettings | None = None) -> Feature:
@@ -249,15 +173,16 @@ def desk_feature(hub: LiveHub, softphone: SoftphoneSettings | None = None) -> Fe
 
     def setup(app: web.Application) -> None:
         from samad_ivr.web.desk.live_ws import live_ws
+        from samad_ivr.web.desk.notes import setup_notes
 
         app[LIVE_HUB] = hub
+        setup_topic_catalog(app)
         setup_softphone(app, softphone)
         app.router.add_get("/desk/softphone", desk_softphone)
         app.router.add_get("/desk", desk_page)
         app.router.add_get("/desk/queue", queue_page)
         app.router.add_get("/desk/call", caller_card)
         app.router.add_get("/desk/ws", live_ws)
-        app.router.add_post(r"/desk/calls/{call_id:\d+}/note", save_note)
-        app.router.add_post(r"/desk/calls/{call_id:\d+}/no-request", mark_no_request)
+        setup_notes(app)
 
     return setup

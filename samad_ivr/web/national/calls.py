@@ -15,7 +15,6 @@ from aiohttp import web
 from samad_ivr.admin.jalali import InputError, iso_jalali
 from samad_ivr.national.filters import FILTER_FIELDS, STATUSES, parse_search
 from samad_ivr.storage.search import CallHit, SearchPage
-from samad_ivr.web.desk.views import TOPIC_LABELS
 from samad_ivr.web.national.common import (
     NATIONAL_VIEW_ROLES,
     SEARCH,
@@ -29,6 +28,7 @@ from samad_ivr.web.national.common import (
 )
 from samad_ivr.web.openapi import api_route
 from samad_ivr.web.security import ApiError
+from samad_ivr.web.topic_names import setup_topic_catalog, topic_catalog
 
 STATUS_NAMES = {
     "registered": "ثبت‌شده", "assigned": "ارجاع‌شده", "answered": "پاسخ‌داده‌شده",
@@ -128,13 +128,14 @@ async def calls_page(request: web.Request) -> web.Response:
     return render(
         request, "national/calls.html", user, values=values, page=page,
         centers=await center_choices(request, user), statuses=STATUS_NAMES,
-        topics=TOPIC_LABELS if page.topic_supported else {},
+        topics=await topic_catalog(request).labels() if page.topic_supported else {},
         next_link=_next_link(request, page), errors=errors, may_listen=True,
         dashboard_link=filter_link("/national/dashboard", values),
     )  # fmt: skip
 
 
 def setup_national_calls(app: web.Application) -> None:
+    setup_topic_catalog(app)
     app.router.add_get("/national/calls", calls_page)
     api_route(
         app, "GET", "/calls", api_calls, summary="Search calls and their requests",

@@ -11,6 +11,7 @@ take too long (a year of every province on a busy server) a 503 that says to nar
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +24,6 @@ from samad_ivr.admin.jalali import InputError, fa_digits, iso_jalali, jalali_tex
 from samad_ivr.national.dashboard import dashboard_charts, summary_tiles, topic_label
 from samad_ivr.national.filters import FILTER_FIELDS, DashboardFilter, parse_dashboard
 from samad_ivr.storage.dashboard import WAIT_EDGES, Dashboard, DashboardTooSlow
-from samad_ivr.web.desk.views import TOPIC_LABELS
 from samad_ivr.web.national.calls import QUERY_SCHEMA as SEARCH_QUERY_SCHEMA
 from samad_ivr.web.national.calls import STATUS_NAMES
 from samad_ivr.web.national.common import (
@@ -39,6 +39,7 @@ from samad_ivr.web.national.common import (
 )
 from samad_ivr.web.openapi import api_route
 from samad_ivr.web.security import ApiError, User, http_error
+from samad_ivr.web.topic_names import setup_topic_catalog, topic_catalog
 
 log = logging.getLogger(__name__)
 TOO_SLOW = "محاسبهٔ این نمودارها بیش از اندازه طول کشید؛ بازهٔ کوتاه‌تری یا یک استان را انتخاب کنید."
@@ -88,7 +89,9 @@ RESPONSE_SCHEMA: dict[str, Any] = {
 }  # fmt: skip
 
 
-def dashboard_json(f: DashboardFilter, d: Dashboard) -> dict[str, Any]:
+def dashboard_json(
+    f: DashboardFilter, d: Dashboard, topic_labels: Mapping[str, str]
+) -> dict[str, Any]:
     edges = [*WAIT_EDGES, None]
     return {
         "from": iso_jalali(f.first), "to": iso_jalali(f.last),
@@ -111,7 +114,7 @@ def dashboard_json(f: DashboardFilter, d: Dashboard) -> dict[str, Any]:
         "other_officials_calls": d.other_officials_calls,
         "calls_without_official": d.calls_without_official,
         "topics": [
-            {"topic": t.topic, "label": topic_label(t.topic, TOPIC_LABELS),
+            {"topic": t.topic, "label": topic_label(t.topic, topic_labels),
              "requests": t.requests}
             for t in d.topics
         ],
@@ -143,16 +146,18 @@ async def api_dashboard(request: web.Request) -> web.Response:
         d = await _summary(request, f, tz)
     except DashboardTooSlow:
         raise http_error(request, 503, "too_slow", TOO_SLOW) from None
-    return web.json_response(dashboard_json(f, d))
+    labels = await topic_catalog(request).labels()
+    return web.json_response(dashboard_json(f, d, labels))
 
 
 async def dashboard_page(request: web.Request) -> web.Response:
     user = national_user(request)
     tz = timezone(request)
     values = {k: v for k, v in request.query.items() if k in FILTER_FIELDS}
+    labels = await topic_catalog(request).labels()
     form = {
         "centers": await center_choices(request, user), "statuses": STATUS_NAMES,
-        "topics": TOPIC_LABELS,
+        "topics": labels,
     }  # fmt: skip
     try:
         f = _parse(values, user, tz)
@@ -165,7 +170,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
         response.set_status(400 if isinstance(exc, InputError) else 503)
         return response
     # charts.py escapes every text it writes.
-    figures = asdict(dashboard_charts(d, TOPIC_LABELS))
+    figures = asdict(dashboard_charts(d, labels))
     charts = {name: Markup(html) for name, html in figures.items()}
     return render(
         request, "national/dashboard.html", user, values=f.values, charts=charts,
@@ -176,6 +181,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
 
 
 def setup_national_dashboard(app: web.Application) -> None:
+    setup_topic_catalog(app)
     app.router.add_get("/national/dashboard", dashboard_page)
     api_route(
         app, "GET", "/national/dashboard", api_dashboard,

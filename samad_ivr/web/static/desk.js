@@ -100,7 +100,10 @@
     });
     let data = {};
     try { data = await response.json(); } catch (e) { data = {}; }
-    return { ok: response.ok, message: data.message || (data.error && data.error.message) || "خطا" };
+    return {
+      ok: response.ok, stateLine: data.state_line || "",
+      message: data.message || (data.error && data.error.message) || "خطا",
+    };
   }
 
   function bindForm(card) {
@@ -110,6 +113,9 @@
       event.preventDefault();
       const result = await post(form.action, new URLSearchParams(new FormData(form)));
       out.textContent = result.message;
+      out.classList.toggle("error", !result.ok);
+      const state = card.querySelector("#request-state");
+      if (state && result.stateLine) { state.textContent = result.stateLine; state.hidden = false; }
     });
     const none = card.querySelector("#no-request");
     none.addEventListener("click", async function () {
