@@ -22,6 +22,11 @@ RETURNING key, body, updated_at, updated_by
 DEFAULT_TRACKING_CODE = (
     "سامد: درخواست شما ثبت شد.\nکد پیگیری:\n{code}\n{registered_at}\nپیگیری وضعیت: تماس با ۱۱۱"
 )
+# The same text as migration 0013 stores.
+DEFAULT_REQUEST_ANSWERED = (
+    "سامد: {agency} به درخواست شما پاسخ داد.\nکد پیگیری:\n{code}\nشنیدن پاسخ: تماس با ۱۱۱"
+)
+DEFAULTS = {"tracking_code": DEFAULT_TRACKING_CODE, "request_answered": DEFAULT_REQUEST_ANSWERED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,11 @@ class TemplateRepository:
             r = await conn.fetchrow(SAVE_SQL, key, body, updated_by)
         assert r is not None  # RETURNING of an upsert always yields the row
         return SmsTemplate(r["key"], r["body"], r["updated_at"], r["updated_by"])
+
+    async def body_of(self, key: str) -> str:
+        """The stored text of `key`, or the shipped one when the row is missing."""
+        template = await self.get(key)
+        return template.body if template is not None else DEFAULTS[key]
 
     async def tracking_code_renderer(
         self, registered_at: datetime, tz: ZoneInfo

@@ -29,9 +29,19 @@ _TO_PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
 
 TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
     "tracking_code": frozenset({"code", "registered_at"}),
+    # To the citizen when the agency has answered (samad_ivr.storage.answers).
+    "request_answered": frozenset({"code", "agency", "answered_at"}),
 }
+# Templates whose {code} must stand alone on its line, so that it is read without error.
+CODE_ON_ITS_OWN_LINE = frozenset({"tracking_code", "request_answered"})
 MAX_TEMPLATE_PARTS = 3
-_SAMPLE = {"code": "1234567890", "registered_at": "۱۴۰۴/۰۱/۰۱ ساعت ۰۹:۰۰"}
+_SAMPLE = {
+    "code": "1234567890",
+    "registered_at": "۱۴۰۴/۰۱/۰۱ ساعت ۰۹:۰۰",
+    "answered_at": "۱۴۰۴/۰۱/۰۸ ساعت ۱۱:۳۰",
+    # A long real name, so that the part count is not optimistic.
+    "agency": "ادارهٔ کل راه و شهرسازی استان همدان",
+}
 
 
 class TemplateError(ValueError):
@@ -102,7 +112,7 @@ def validate_template(key: str, body: str) -> SmsParts:
             raise TemplateError(f"unknown placeholder {{{name}}}; allowed: {sorted(allowed)}")
         if spec or conversion:
             raise TemplateError(f"placeholder {{{name}}} must not have a format or conversion")
-    if key == "tracking_code" and "{code}" not in [line.strip() for line in body.splitlines()]:
+    if key in CODE_ON_ITS_OWN_LINE and "{code}" not in [ln.strip() for ln in body.splitlines()]:
         raise TemplateError("{code} must stand alone on its own line")
     parts = sms_parts(render_template(body, _SAMPLE))
     if parts.parts > MAX_TEMPLATE_PARTS:
@@ -125,3 +135,11 @@ def render_template(body: str, values: Mapping[str, str]) -> str:
 def render_tracking_code(body: str, code: str, registered_at: datetime, tz: ZoneInfo) -> str:
     """The tracking-code SMS: the code in ASCII digits, the date in Jalali."""
     return render_template(body, {"code": code, "registered_at": format_jalali(registered_at, tz)})
+
+
+def render_request_answered(
+    body: str, code: str, agency: str, answered_at: datetime, tz: ZoneInfo
+) -> str:
+    """The citizen's SMS when the agency has answered their request."""
+    values = {"code": code, "agency": agency, "answered_at": format_jalali(answered_at, tz)}
+    return render_template(body, values)

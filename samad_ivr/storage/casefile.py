@@ -44,6 +44,7 @@ __all__ = [
     "CaseFileRepository",
     "HistoryLine",
     "VisitEntry",
+    "attachment_meta",
 ]
 
 # The statuses in which the agency owes an answer: the deadline clock is running.
@@ -209,7 +210,7 @@ def _call(r: asyncpg.Record) -> CallFacts:
     )  # fmt: skip
 
 
-def _attachment(r: asyncpg.Record) -> AttachmentMeta:
+def attachment_meta(r: asyncpg.Record) -> AttachmentMeta:
     return AttachmentMeta(
         id=r["id"], answer_id=r["answer_id"], filename=r["filename"],
         content_type=r["content_type"], size_bytes=r["size_bytes"], sha256=r["sha256"],
@@ -236,7 +237,7 @@ async def _deadline(conn: PoolConnection, state: RequestState) -> Deadline | Non
 async def _answers(conn: PoolConnection, request_id: int) -> tuple[AnswerEntry, ...]:
     files: dict[int, list[AttachmentMeta]] = {}
     for r in await conn.fetch(ATTACHMENTS_SQL, request_id):
-        files.setdefault(r["answer_id"], []).append(_attachment(r))
+        files.setdefault(r["answer_id"], []).append(attachment_meta(r))
     return tuple(
         AnswerEntry(
             id=r["id"],

@@ -19,7 +19,8 @@ from aiohttp import web
 from samad_ivr.admin.jalali import fa_digits
 from samad_ivr.domain.spoken import format_jalali
 from samad_ivr.domain.tracking import verhoeff_check_digit
-from samad_ivr.sms.templates import DEFAULT_TRACKING_CODE, SmsTemplate, TemplateRepository
+from samad_ivr.sms.templates import DEFAULTS as SHIPPED_TEXTS
+from samad_ivr.sms.templates import SmsTemplate, TemplateRepository
 from samad_ivr.sms.text import MAX_TEMPLATE_PARTS, TEMPLATE_FIELDS, TemplateError, sms_parts
 from samad_ivr.web.admin.common import form_fields, pool, redirect
 from samad_ivr.web.admin.notifications import setup_notification_routes
@@ -33,12 +34,16 @@ SAMPLE_CODE = "482716039" + verhoeff_check_digit("482716039")
 
 DESCRIPTIONS: Mapping[str, str] = {
     "tracking_code": "کد پیگیری که پس از ثبت درخواست برای شمارهٔ همراه تماس‌گیرنده فرستاده می‌شود",
+    "request_answered": "خبر پاسخ دستگاه که پس از ثبت پاسخ برای شمارهٔ همراه شهروند فرستاده می‌شود",
 }
-DEFAULTS: Mapping[str, str] = {"tracking_code": DEFAULT_TRACKING_CODE}
+DEFAULTS: Mapping[str, str] = SHIPPED_TEXTS
 PLACEHOLDERS: Mapping[str, str] = {
     "code": "کد پیگیری ده‌رقمی با رقم‌های لاتین؛ باید به‌تنهایی در یک سطر بیاید",
     "registered_at": "تاریخ و ساعت ثبت درخواست به تقویم شمسی، مانند ۱۴۰۴/۰۱/۰۱ ساعت ۰۹:۰۰",
+    "agency": "نام دستگاهی که پاسخ داده است",
+    "answered_at": "تاریخ و ساعت ثبت پاسخ به تقویم شمسی",
 }
+SAMPLE_AGENCY = "ادارهٔ کل راه و شهرسازی استان همدان"
 ENCODINGS = {"ucs2": ("UCS-2", 70, 67), "gsm7": ("GSM-7", 160, 153)}
 # The same pattern as static/sms_counter.js: escaped braces, then {name}.
 _PLACEHOLDER_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -62,7 +67,8 @@ class Count:
 
 
 def sample_values(now: datetime, tz: ZoneInfo) -> dict[str, str]:
-    return {"code": SAMPLE_CODE, "registered_at": format_jalali(now, tz)}
+    at = format_jalali(now, tz)
+    return {"code": SAMPLE_CODE, "registered_at": at, "answered_at": at, "agency": SAMPLE_AGENCY}
 
 
 def sample_message(body: str, values: Mapping[str, str]) -> str:

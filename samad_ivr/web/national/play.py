@@ -3,7 +3,9 @@ an audit row written before the first byte.
 
 `GET /api/v1/recordings/{id}/url` hands a user a URL signed for them (5 minutes);
 `GET /national/recordings/{id}/audio?exp=..&sig=..[&download=1]` checks the session, the
-signature, the province, makes or finds the MP3, parses Range (416 when unsatisfiable),
+signature, who may hear the call (samad_ivr.web.request_access: national roles, the
+province's admins and inspectors, the staff of the agency its request is assigned to),
+makes or finds the MP3, parses Range (416 when unsatisfiable),
 then writes the audit row and only after that sends bytes.  Every refusal is a small
 JSON error: never audio, never an audit row.
 """
@@ -25,14 +27,9 @@ from samad_ivr.storage.db import StorageError
 from samad_ivr.storage.listen_audit import ListenAction, NewAuditEntry, RecordingRef
 from samad_ivr.web.auth_views import client_ip
 from samad_ivr.web.config import WEB_SETTINGS
-from samad_ivr.web.national.common import (
-    AUDIT,
-    NATIONAL_VIEW_ROLES,
-    TRANSCODER,
-    may_see_call,
-    national_user,
-)
+from samad_ivr.web.national.common import AUDIT, TRANSCODER
 from samad_ivr.web.openapi import api_route
+from samad_ivr.web.request_access import READ_ROLES, may_play_call
 from samad_ivr.web.security import (
     NOT_LOGGED_IN,
     WRONG_CENTER,
@@ -41,7 +38,13 @@ from samad_ivr.web.security import (
     User,
     api_error_body,
     current_user,
+    require_user,
 )
+
+# Besides the national office's roles, those who read a request's case file may hear its
+# call: inspectors in their province, agency staff for requests assigned to their agency
+# (samad_ivr.web.request_access).
+PLAY_ROLES = READ_ROLES
 
 CHUNK = 64 * 1024
 URL_RESPONSE: dict[str, Any] = {
@@ -67,12 +70,12 @@ def _secret(request: web.Request) -> str:
 
 
 async def recording_url(request: web.Request) -> web.Response:
-    user = national_user(request)
+    user = require_user(request, *PLAY_ROLES)
     recording_id = int(request.match_info["recording_id"])
     rec = await request.config_dict[AUDIT].recording(recording_id)
     if rec is None:
         raise ApiError(404, "not_found", "ضبطی با این شناسه نیست.")
-    if not may_see_call(user, rec.center_id):
+    if not await may_play_call(request, user, rec.call_id, rec.center_id):
         raise ApiError(403, "forbidden_center", WRONG_CENTER)
     expires = int(time.time()) + DEFAULT_TTL_SECONDS
     secret = _secret(request)
@@ -136,7 +139,7 @@ async def recording_audio(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     if user is None:
         return _refuse(401, "unauthenticated", NOT_LOGGED_IN)
-    if user.role not in NATIONAL_VIEW_ROLES:
+    if user.role not in PLAY_ROLES:
         return _refuse(403, "forbidden_role", WRONG_ROLE)
     parsed = _grant(request, user)
     if parsed is None or not verify(_secret(request), parsed[0], parsed[1], time.time()):
@@ -146,7 +149,7 @@ async def recording_audio(request: web.Request) -> web.StreamResponse:
     rec = await audit.recording(grant.recording_id)
     if rec is None:
         return _refuse(404, "not_found", "ضبطی با این شناسه نیست.")
-    if not may_see_call(user, rec.center_id):
+    if not await may_play_call(request, user, rec.call_id, rec.center_id):
         return _refuse(403, "forbidden_center", WRONG_CENTER)
     try:
         path = await request.config_dict[TRANSCODER].mp3(rec.id, rec.path, rec.sha256)
@@ -191,6 +194,6 @@ def setup_national_play(app: web.Application) -> None:
     api_route(
         app, "GET", r"/recordings/{recording_id:\d+}/url", recording_url,
         summary="A short-lived signed URL to play or download a recording",
-        response_schema=URL_RESPONSE, roles=NATIONAL_VIEW_ROLES, tags=["national"],
+        response_schema=URL_RESPONSE, roles=PLAY_ROLES, tags=["national"],
         operation_id="recording_url",
     )  # fmt: skip

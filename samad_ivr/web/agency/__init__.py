@@ -1,0 +1,1 @@
+"""The agency portal (/agency): the agency staff's requests, notices and answers."""
