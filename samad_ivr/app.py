@@ -51,6 +51,7 @@ from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.web.admin.routes import setup_admin
 from samad_ivr.web.admin.sms import setup_admin_sms
 from samad_ivr.web.admin.visits import reports_feature
+from samad_ivr.web.agency.routes import setup_agency
 from samad_ivr.web.app import Feature, WebDeps, create_app
 from samad_ivr.web.desk.views import desk_feature
 from samad_ivr.web.inspector.routes import inspector_feature
@@ -81,6 +82,7 @@ class Service:
             reports_feature(),
             public_feature(),
             inspector_feature(),
+            setup_agency,
         ]
 
     async def start(self) -> None:
