@@ -41,6 +41,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 RECOMPUTE_JOB = "holiday_recompute"
+# A new weekend rewrites every waiting deadline of the center: on a large province that
+# outlasts the pool's default command timeout, which would roll the admin's change back.
+RECOMPUTE_TIMEOUT = 300.0
 
 # Its own key space ('calendar:'), apart from the SMS and migration locks.
 LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('calendar:' || $1::int, 0))"
@@ -243,7 +246,7 @@ async def recompute_deadlines(
         RECOMPUTE_SQL, center_id, policy.days - policy.reminder_day,
         None if change.days is None else list(change.days), now, actor.user_id,
         actor.username, actor.job, change.why_fa, json.dumps(details, ensure_ascii=False),
-        MAX_SCAN_DAYS, label_days, label_texts,
+        MAX_SCAN_DAYS, label_days, label_texts, timeout=RECOMPUTE_TIMEOUT,
     )  # fmt: skip
     assert row is not None
     result = Recomputed(
