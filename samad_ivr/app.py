@@ -58,6 +58,7 @@ from samad_ivr.web.inspector.routes import inspector_feature
 from samad_ivr.web.national.routes import national_feature
 from samad_ivr.web.openapi import setup_openapi
 from samad_ivr.web.public.views import public_feature
+from samad_ivr.web.reports import agency_reports_feature
 from samad_ivr.web.security import setup_security
 from scheduler.schedule import Jobs, build_scheduler
 
@@ -80,6 +81,7 @@ class Service:
             setup_admin,
             setup_admin_sms,
             reports_feature(),
+            agency_reports_feature(),
             public_feature(),
             inspector_feature(),
             setup_agency,

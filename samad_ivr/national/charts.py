@@ -20,7 +20,10 @@ from html import escape
 
 from samad_ivr.admin.jalali import fa_digits
 
-__all__ = ["Bar", "Column", "Series", "bar_chart", "column_chart", "count_text", "nice_axis"]
+__all__ = [
+    "Bar", "Column", "Series", "StackedBar", "bar_chart", "column_chart", "count_text",
+    "nice_axis", "percent_points", "percent_text", "stacked_bar_chart",
+]  # fmt: skip
 
 Format = Callable[[float], str]
 
@@ -52,9 +55,25 @@ class Bar:
     value: float
 
 
+@dataclass(frozen=True, slots=True)
+class StackedBar:
+    label: str
+    values: tuple[float, ...]  # one per series, in the series' order
+
+
 def count_text(value: float) -> str:
     """A count in Persian digits with the Persian thousands separator."""
     return fa_digits(f"{round(value):,}".replace(",", "٬"))
+
+
+def percent_text(share: float | None) -> str:
+    """A share (0..1) as `۶۷٪`; `—` when there is nothing to divide."""
+    return "—" if share is None else f"{fa_digits(round(100 * share))}٪"
+
+
+def percent_points(value: float) -> str:
+    """A chart value in percentage points (0..100) as `۶۷٪`."""
+    return percent_text(value / 100)
 
 
 def nice_axis(peak: float, ticks: int = 4) -> tuple[float, float]:
@@ -267,3 +286,54 @@ def bar_chart(
     svg = _svg(chart_id, title, summary, BAR_WIDTH, height, "".join(parts))
     table = _table(title, [label_header, value_header], rows)
     return _figure(chart_id, title, svg + table)
+
+
+def stacked_bar_chart(
+    chart_id: str,
+    title: str,
+    series: Sequence[Series],
+    bars: Sequence[StackedBar],
+    *,
+    empty: str,
+    fmt: Format = count_text,
+    label_header: str = "",
+) -> str:
+    """Horizontal bars, one row per `bars` item, each its series stacked leftwards from
+    the label (the first series nearest the label); the row's total at its end."""
+    totals = [sum(b.values) for b in bars]
+    if not bars or max(totals) <= 0:
+        return _empty(chart_id, title, empty)
+    peak = max(totals)
+    height = _TOP + len(bars) * BAR_ROW
+    edge = BAR_WIDTH - _LABEL_WIDTH
+    room = edge - _VALUE_WIDTH - _LEFT
+    parts: list[str] = []
+    for i, (bar, total) in enumerate(zip(bars, totals, strict=True)):
+        y = _TOP / 2 + i * BAR_ROW
+        parts.append(_text(BAR_WIDTH - 4, y + BAR_ROW / 2 + 4, _short(bar.label), "start"))
+        x = float(edge)
+        for s, value in zip(series, bar.values, strict=True):
+            if value <= 0:
+                continue
+            length = value / peak * room
+            tip = f"{bar.label} — {s.label}: {fmt(value)}"
+            parts.append(_rect(x - length, y + 4, length, BAR_ROW - 8, s.color, value, tip))
+            x -= length
+        parts.append(_text(x - 6, y + BAR_ROW / 2 + 4, fmt(total), "start"))
+    parts.append(
+        f'<line x1="{edge}" x2="{edge}" y1="{_TOP / 2}" y2="{height - _TOP / 2}" '
+        f'stroke="{_MUTED}"/>'
+    )
+    sums = [sum(b.values[k] for b in bars) for k in range(len(series))]
+    top = bars[totals.index(peak)]
+    summary = (
+        f"{count_text(len(bars))} ردیف؛ مجموع {fmt(sum(sums))}: "
+        + "، ".join(f"{s.label} {fmt(t)}" for s, t in zip(series, sums, strict=True))
+        + f"؛ بیشترین {top.label} با {fmt(peak)}."
+    )
+    header = [label_header, *(s.label for s in series), "جمع"]
+    rows = [
+        [b.label, *(fmt(v) for v in b.values), fmt(t)] for b, t in zip(bars, totals, strict=True)
+    ]
+    svg = _svg(chart_id, title, summary, BAR_WIDTH, height, "".join(parts))
+    return _figure(chart_id, title, _legend(series) + svg + _table(title, header, rows))

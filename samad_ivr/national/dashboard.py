@@ -11,12 +11,21 @@ from datetime import date
 from itertools import pairwise
 
 from samad_ivr.admin.jalali import fa_digits, jalali, jalali_text
-from samad_ivr.national.charts import Bar, Column, Series, bar_chart, column_chart, count_text
-from samad_ivr.storage.dashboard import WAIT_EDGES, Dashboard
+from samad_ivr.national.charts import (
+    Bar,
+    Column,
+    Series,
+    bar_chart,
+    column_chart,
+    count_text,
+    percent_points,
+    percent_text,
+)
+from samad_ivr.storage.dashboard import WAIT_EDGES, CenterStats, Dashboard
 
 __all__ = [
-    "DISPOSITIONS", "DashboardCharts", "Tile", "dashboard_charts", "seconds_text", "summary_tiles",
-    "topic_label", "wait_labels",
+    "ANSWERS", "DISPOSITIONS", "DashboardCharts", "Tile", "center_label", "dashboard_charts",
+    "seconds_text", "summary_tiles", "topic_label", "wait_labels",
 ]  # fmt: skip
 
 # Okabe–Ito colours: told apart with the common colour-vision deficiencies.
@@ -27,6 +36,11 @@ DISPOSITIONS = (
     ("other", Series("سایر (ناموفق، مشغول، در جریان)", "#999999")),
 )
 WAIT_SERIES = (Series("صدک ۹۰", "#9ecae1"), Series("میانه", "#08519c"))
+ANSWERS = (
+    ("on_time", Series("پاسخ به‌موقع", "#0072B2")),
+    ("late", Series("پاسخ با تأخیر", "#E69F00")),
+)
+NO_CENTER = "بدون استان"
 DAY_HEADER = "روز"
 NO_TOPIC = "بدون موضوع"
 OTHER_OFFICIALS = "سایر مسئولان"
@@ -40,6 +54,13 @@ class DashboardCharts:
     wait_buckets: str
     officials: str
     topics: str
+    answers: str  # the agencies' answers to each day's requests: on time, late
+    center_rates: str  # on-time rate per province
+    long_stop: str  # requests at the long stop per province
+
+
+def center_label(c: CenterStats) -> str:
+    return c.name or NO_CENTER
 
 
 def seconds_text(value: float) -> str:
@@ -91,6 +112,15 @@ def dashboard_charts(d: Dashboard, topic_labels: Mapping[str, str]) -> Dashboard
     waits = [Column(jalali_text(s.day), _tick(s.day), (s.p90_wait, s.median_wait)) for s in d.days]
     buckets = [Bar(label, n) for label, n in zip(wait_labels(), d.wait_buckets, strict=True)]
     topics = [Bar(topic_label(t.topic, topic_labels), t.requests) for t in d.topics]
+    answers = [
+        Column(jalali_text(s.day), _tick(s.day), tuple(float(getattr(s, k)) for k, _ in ANSWERS))
+        for s in d.days
+    ]
+    rates = [
+        Bar(center_label(c), 100 * c.on_time_rate) for c in d.centers if c.on_time_rate is not None
+    ]
+    long_stop = [Bar(center_label(c), c.long_stop) for c in d.centers if c.long_stop]
+    no_answer = "دستگاه‌ها هنوز به درخواستی از این تماس‌ها پاسخ نداده‌اند."
     return DashboardCharts(
         calls=column_chart(
             "chart-calls", "تماس‌ها در هر روز", [s for _, s in DISPOSITIONS], calls,
@@ -113,6 +143,20 @@ def dashboard_charts(d: Dashboard, topic_labels: Mapping[str, str]) -> Dashboard
         topics=bar_chart(
             "chart-topics", "درخواست‌ها به تفکیک موضوع", topics, color="#0b6e4f",
             empty="در این بازه درخواستی ثبت نشده است.", label_header="موضوع",
+        ),
+        answers=column_chart(
+            "chart-answers", "پاسخ دستگاه‌ها به درخواست‌های هر روز", [s for _, s in ANSWERS],
+            answers, stacked=True, empty=no_answer, label_header=DAY_HEADER,
+        ),
+        center_rates=bar_chart(
+            "chart-center-rates", "نرخ پاسخ به‌موقع هر استان (از پاسخ‌ها)", rates,
+            color="#0072B2", empty=no_answer, fmt=percent_points, label_header="استان",
+            value_header="نرخ پاسخ به‌موقع",
+        ),
+        long_stop=bar_chart(
+            "chart-long-stop", "درخواست‌های رسیده به توقف نهایی (باز) در هر استان", long_stop,
+            color="#D55E00", empty="هیچ درخواست بازی به توقف نهایی نرسیده است.",
+            label_header="استان",
         ),
     )  # fmt: skip
 
@@ -137,4 +181,9 @@ def summary_tiles(d: Dashboard) -> list[Tile]:
         for k, s in DISPOSITIONS
         if k != "other"
     ]
-    return [*tiles, Tile("در صف منتظر ماندند", count_text(d.total("waited")))]
+    return [
+        *tiles,
+        Tile("در صف منتظر ماندند", count_text(d.total("waited"))),
+        Tile("پاسخ به‌موقع دستگاه‌ها", percent_text(d.on_time_rate)),
+        Tile("در توقف نهایی (باز)", count_text(d.total("long_stop"))),
+    ]

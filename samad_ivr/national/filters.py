@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from samad_ivr.admin.jalali import (
@@ -21,16 +21,22 @@ from samad_ivr.admin.jalali import (
     normalise,
     parse_jalali_date,
 )
+from samad_ivr.domain.lifecycle import Status
 from samad_ivr.domain.phone import normalise_caller_id
-from samad_ivr.storage.search import MAX_LIMIT, CallSearch, Cursor
+from samad_ivr.storage.search import MAX_LIMIT, CallSearch, Cursor, Overdue
 
-__all__ = ["FILTER_FIELDS", "STATUSES", "DashboardFilter", "parse_dashboard", "parse_search"]
+__all__ = [
+    "FILTER_FIELDS", "STATUSES", "DashboardFilter", "DayRange", "int_field", "parse_dashboard",
+    "parse_day_range", "parse_search",
+]  # fmt: skip
 
-STATUSES = ("registered", "assigned", "answered", "closed", "escalated")
+STATUSES = tuple(s.value for s in Status)
 FILTER_FIELDS = (
-    "from", "to", "center_id", "official_id", "agency_id", "topic", "status", "caller",
-    "tracking_code", "live",
+    "from", "to", "center_id", "official_id", "agency_id", "topic", "status", "overdue",
+    "caller", "tracking_code", "live",
 )  # fmt: skip
+_YES = ("1", "true", "on")
+FROM_AFTER_TO = "تاریخ «از» باید پیش از تاریخ «تا» باشد."
 _TRACKING_RE = re.compile(r"^[0-9]{10}$")
 _MAX_TEXT = 100
 DASHBOARD_DEFAULT_DAYS = 30
@@ -38,7 +44,8 @@ DASHBOARD_DEFAULT_DAYS = 30
 DASHBOARD_MAX_DAYS = 366
 
 
-def _int(values: Mapping[str, str], name: str, label: str) -> int | None:
+def int_field(values: Mapping[str, str], name: str, label: str) -> int | None:
+    """A whole number typed in any digits; None when empty; InputError otherwise."""
     text = normalise(values.get(name, ""))
     if not text:
         return None
@@ -53,8 +60,10 @@ def parse_search(
     visible_centers: frozenset[int] | None,
     tz: ZoneInfo,
     limit: int = 50,
+    now: datetime | None = None,
 ) -> CallSearch:
-    """Validate `values` (strings as submitted) into a search limited to `visible_centers`."""
+    """Validate `values` (strings as submitted) into a search limited to `visible_centers`;
+    "overdue" (1/true/on) keeps the requests overdue at `now` (default: this instant)."""
     if any(len(v) > _MAX_TEXT for v in values.values()):
         raise InputError("یکی از مقادیر جست‌وجو بیش از حد طولانی است.")
     started_from = started_before = None
@@ -65,7 +74,7 @@ def parse_search(
         to_day = parse_jalali_date(values["to"])
         started_before = local_range(to_day, to_day, tz)[1]
     if started_from and started_before and started_from >= started_before:
-        raise InputError("تاریخ «از» باید پیش از تاریخ «تا» باشد.")
+        raise InputError(FROM_AFTER_TO)
     status = normalise(values.get("status", "")) or None
     if status is not None and status not in STATUSES:
         raise InputError(f"وضعیت «{status}» شناخته نیست.")
@@ -83,24 +92,58 @@ def parse_search(
         after = Cursor.parse(values["cursor"])
         if after is None:
             raise InputError("نشانگر صفحه نامعتبر است؛ جست‌وجو را از نو آغاز کنید.")
-    page_size = _int(values, "limit", "تعداد") or limit
+    page_size = int_field(values, "limit", "تعداد") or limit
     if not 1 <= page_size <= MAX_LIMIT:
         raise InputError(f"تعداد در هر صفحه باید بین ۱ و {fa_digits(MAX_LIMIT)} باشد.")
     return CallSearch(
         visible_centers=visible_centers,
         started_from=started_from,
         started_before=started_before,
-        center_id=_int(values, "center_id", "استان"),
-        official_id=_int(values, "official_id", "مسئول"),
-        agency_id=_int(values, "agency_id", "دستگاه"),
+        center_id=int_field(values, "center_id", "استان"),
+        official_id=int_field(values, "official_id", "مسئول"),
+        agency_id=int_field(values, "agency_id", "دستگاه"),
         topic=normalise(values.get("topic", "")) or None,
         status=status,
         caller_e164=caller,
         tracking_code=code,
-        live_only=normalise(values.get("live", "")) in ("1", "true", "on"),
+        overdue=Overdue(now or datetime.now(UTC), tz.key)
+        if normalise(values.get("overdue", "")) in _YES
+        else None,
+        live_only=normalise(values.get("live", "")) in _YES,
         after=after,
         limit=page_size,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DayRange:
+    """Whole local days `first`..`last`, inclusive."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def parse_day_range(values: Mapping[str, str], *, today: date) -> DayRange:
+    """ "from" and "to" as Jalali days: without "to", up to `today`; without "from", the
+    30 days up to "to"; "from" after "to" or more than 366 days is refused."""
+    last = parse_jalali_date(values["to"]) if normalise(values.get("to", "")) else today
+    if normalise(values.get("from", "")):
+        first = parse_jalali_date(values["from"])
+    else:
+        first = last - timedelta(days=DASHBOARD_DEFAULT_DAYS - 1)
+    if first > last:
+        raise InputError(FROM_AFTER_TO)
+    days = DayRange(first, last).days
+    if days > DASHBOARD_MAX_DAYS:
+        raise InputError(
+            f"نمودارها و گزارش‌ها بازه‌ای تا {fa_digits(DASHBOARD_MAX_DAYS)} روز را نشان می‌دهند، "
+            f"اما این بازه {fa_digits(days)} روز است؛ تاریخ «از» یا «تا» را نزدیک‌تر کنید."
+        )
+    return DayRange(first, last)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,22 +158,16 @@ class DashboardFilter:
 
 
 def parse_dashboard(
-    values: Mapping[str, str], *, visible_centers: frozenset[int] | None, tz: ZoneInfo, today: date
+    values: Mapping[str, str],
+    *,
+    visible_centers: frozenset[int] | None,
+    tz: ZoneInfo,
+    today: date,
+    now: datetime | None = None,
 ) -> DashboardFilter:
-    """`parse_search` over a bounded range of days: without "to", up to `today`; without
-    "from", the 30 days up to "to"; more than 366 days is refused."""
+    """`parse_search` over a bounded range of days (`parse_day_range`)."""
     given = {k: v for k, v in values.items() if k in FILTER_FIELDS}
-    last = parse_jalali_date(given["to"]) if normalise(given.get("to", "")) else today
-    if normalise(given.get("from", "")):
-        first = parse_jalali_date(given["from"])
-    else:
-        first = last - timedelta(days=DASHBOARD_DEFAULT_DAYS - 1)
-    days = (last - first).days + 1
-    if days > DASHBOARD_MAX_DAYS:
-        raise InputError(
-            f"نمودارها بازه‌ای تا {fa_digits(DASHBOARD_MAX_DAYS)} روز را نشان می‌دهند، اما این "
-            f"بازه {fa_digits(days)} روز است؛ تاریخ «از» یا «تا» را نزدیک‌تر کنید."
-        )
-    filled = {**given, "from": iso_jalali(first), "to": iso_jalali(last)}
-    search = parse_search(filled, visible_centers=visible_centers, tz=tz)
-    return DashboardFilter(search, first, last, filled)
+    days = parse_day_range(given, today=today)
+    filled = {**given, "from": iso_jalali(days.first), "to": iso_jalali(days.last)}
+    search = parse_search(filled, visible_centers=visible_centers, tz=tz, now=now)
+    return DashboardFilter(search, days.first, days.last, filled)

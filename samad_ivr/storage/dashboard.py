@@ -26,8 +26,8 @@ from samad_ivr.storage.db import Pool, StorageError, connection
 from samad_ivr.storage.search import CallSearch, filter_where
 
 __all__ = [
-    "WAIT_EDGES", "Dashboard", "DashboardRepository", "DashboardTooSlow", "DayStats",
-    "OfficialStats", "TopicStats",
+    "WAIT_EDGES", "CenterStats", "Dashboard", "DashboardRepository", "DashboardTooSlow",
+    "DayStats", "OfficialStats", "TopicStats",
 ]  # fmt: skip
 
 # Lower edges (seconds) of the queue-wait histogram's buckets; the last one is open.
@@ -79,6 +79,22 @@ SELECT r.topic, count(*) AS requests
 ORDER BY requests DESC, r.topic NULLS LAST
 """
 
+# How the agencies answered these calls' requests (the latest answer of each), and the
+# requests at the long stop (a second escalation, still open), per day and per province
+# in one pass over the range.
+LIFECYCLE_SQL = """
+WITH per AS (
+    SELECT GROUPING(c.center_id) AS not_center, (c.started_at AT TIME ZONE {tz})::date AS day,
+           c.center_id,
+           count(*) FILTER (WHERE r.answered_late = false) AS on_time,
+           count(*) FILTER (WHERE r.answered_late) AS late,
+           count(*) FILTER (WHERE r.long_stop_at IS NOT NULL AND r.status <> 'closed')
+               AS long_stop
+    {from_}{where}GROUP BY GROUPING SETS (((c.started_at AT TIME ZONE {tz})::date), (c.center_id))
+)
+SELECT per.*, ce.name AS center_name FROM per LEFT JOIN centers ce ON ce.id = per.center_id
+"""
+
 # For this transaction only: a time limit; sort a month of waits in memory rather than on
 # disk; price index probes as on SSD/cached data, so that one province's month joins its
 # few thousand requests through requests_call_id_key (~10 ms) instead of hashing the
@@ -108,6 +124,10 @@ class DayStats:
     waited: int = 0
     median_wait: float | None = None
     p90_wait: float | None = None
+    # Of the requests of the day's calls: answered on time / late, at the long stop now.
+    on_time: int = 0
+    late: int = 0
+    long_stop: int = 0
 
     @property
     def other(self) -> int:
@@ -124,6 +144,22 @@ class OfficialStats:
 
 
 @dataclass(frozen=True, slots=True)
+class CenterStats:
+    """One province's requests: answered on time / late, at the long stop now."""
+
+    center_id: int | None  # None: calls without a center
+    name: str | None
+    on_time: int
+    late: int
+    long_stop: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        answered = self.on_time + self.late
+        return self.on_time / answered if answered else None
+
+
+@dataclass(frozen=True, slots=True)
 class TopicStats:
     topic: str | None  # None: the request has no topic (yet)
     requests: int
@@ -137,24 +173,37 @@ class Dashboard:
     other_officials_calls: int  # calls of the officials beyond `officials`
     calls_without_official: int
     topics: tuple[TopicStats, ...]
+    centers: tuple[CenterStats, ...] = ()  # provinces with answered or long-stop requests
 
     def total(self, field: str) -> int:
-        """The sum over the days of `calls`, `answered`, `message`, `abandoned`, `other`
-        or `waited`."""
+        """The sum over the days of `calls`, `answered`, `message`, `abandoned`, `other`,
+        `waited`, `on_time`, `late` or `long_stop`."""
         return sum(int(getattr(d, field)) for d in self.days)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Requests answered on time / answered; None when none was answered."""
+        answered = self.total("on_time") + self.total("late")
+        return self.total("on_time") / answered if answered else None
 
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _day(r: asyncpg.Record, waits: asyncpg.Record | None) -> DayStats:
+def _day(r: asyncpg.Record, waits: asyncpg.Record | None, life: asyncpg.Record | None) -> DayStats:
     return DayStats(
         day=r["day"], calls=r["calls"], answered=r["answered"], message=r["message"],
         abandoned=r["abandoned"], waited=r["waited"],
         median_wait=None if waits is None else _float(waits["median_wait"]),
         p90_wait=None if waits is None else _float(waits["p90_wait"]),
+        on_time=0 if life is None else life["on_time"], late=0 if life is None else life["late"],
+        long_stop=0 if life is None else life["long_stop"],
     )  # fmt: skip
+
+
+def _center(r: asyncpg.Record) -> CenterStats:
+    return CenterStats(r["center_id"], r["center_name"], r["on_time"], r["late"], r["long_stop"])
 
 
 def _official(r: asyncpg.Record) -> OfficialStats:
@@ -204,6 +253,7 @@ class DashboardRepository:
             ),
             _statement(OFFICIALS_SQL, search),
             _statement(TOPICS_SQL, search, "r.id IS NOT NULL"),
+            _statement(LIFECYCLE_SQL, search, "r.id IS NOT NULL", tz=tz.key),
         )
         try:
             async with (
@@ -214,9 +264,14 @@ class DashboardRepository:
                 results = [await conn.fetch(sql, *args) for sql, args in statements]
         except asyncpg.QueryCanceledError as exc:
             raise DashboardTooSlow(str(exc)) from exc
-        day_rows, wait_rows, bucket_rows, official_rows, topic_rows = results
+        day_rows, wait_rows, bucket_rows, official_rows, topic_rows, life_rows = results
         by_day = {r["day"]: r for r in day_rows}
         waits_by_day = {r["day"]: r for r in wait_rows}
+        life_by_day = {r["day"]: r for r in life_rows if r["not_center"]}
+        centers = sorted(
+            (_center(r) for r in life_rows if not r["not_center"]),
+            key=lambda c: (c.center_id is None, c.name or "", c.center_id or 0),
+        )
         buckets = [0] * len(WAIT_EDGES)
         for r in bucket_rows:
             buckets[r["bucket"] - 1] = r["calls"]
@@ -226,7 +281,10 @@ class DashboardRepository:
         )
         return Dashboard(
             days=tuple(
-                _day(by_day[d], waits_by_day.get(d)) if d in by_day else DayStats(d) for d in days
+                _day(by_day[d], waits_by_day.get(d), life_by_day.get(d))
+                if d in by_day
+                else DayStats(d)
+                for d in days
             ),
             wait_buckets=tuple(buckets),
             officials=tuple(officials[:top]),
@@ -235,4 +293,5 @@ class DashboardRepository:
                 r["calls"] for r in official_rows if r["official_id"] is None
             ),
             topics=tuple(TopicStats(r["topic"], r["requests"]) for r in topic_rows),
+            centers=tuple(c for c in centers if c.on_time or c.late or c.long_stop),
         )

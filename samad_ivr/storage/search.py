@@ -17,16 +17,19 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from samad_ivr.storage.db import Pool, connection
+from samad_ivr.domain.deadlines import is_overdue
+from samad_ivr.domain.lifecycle import Status
+from samad_ivr.storage.db import Pool, connection, require_aware
 
 __all__ = [
-    "CallHit", "CallSearch", "CallSearchRepository", "Cursor", "SearchPage", "Where",
-    "filter_where",
+    "CallHit", "CallSearch", "CallSearchRepository", "Cursor", "Overdue", "SearchPage",
+    "Where", "filter_where",
 ]  # fmt: skip
 
 MAX_LIMIT = 200
@@ -41,7 +44,7 @@ SELECT c.id, c.uniqueid, c.center_id, ce.name AS center_name, c.caller_e164, c.c
        c.started_at, c.answered_at, c.ended_at, c.disposition, c.route,
        c.official_id, o.name AS official_name,
        r.id AS request_id, r.tracking_code, r.status, r.agency_id, a.name AS agency_name,
-       {topic} AS topic,
+       {topic} AS topic, r.due_on, ce.timezone AS center_timezone,
        (SELECT array_agg(rec.id ORDER BY rec.kind, rec.id) FROM recordings rec
         WHERE rec.call_id = c.id) AS recording_ids
 FROM calls c
@@ -90,6 +93,27 @@ class Cursor:
 
 
 @dataclass(frozen=True, slots=True)
+class Overdue:
+    """The "overdue now" filter: requests escalated, or assigned with the whole of their
+    `due_on` passed at `now` in their center's time zone (`default_tz` without one)."""
+
+    now: datetime
+    default_tz: str
+
+    def __post_init__(self) -> None:
+        require_aware(self.now, "now")
+        ZoneInfo(self.default_tz)  # an unknown zone fails here, not in the database
+
+
+# Written so that each arm can start from requests_status_due_idx (0012): `due_on < $upper`
+# is the bound every time zone satisfies (no local date is later than UTC's next day); the
+# exact local day is then checked per row, and only for the requests still waiting.
+_OVERDUE_SQL = """(r.status = 'escalated' OR (r.status = 'assigned' AND r.due_on < {}::date
+    AND r.due_on < ({}::timestamptz AT TIME ZONE coalesce(
+        (SELECT tz.timezone FROM centers tz WHERE tz.id = r.center_id), {}))::date))"""
+
+
+@dataclass(frozen=True, slots=True)
 class CallSearch:
     """Filters, all optional; `visible_centers` None means every center (national)."""
 
@@ -103,6 +127,7 @@ class CallSearch:
     status: str | None = None
     caller_e164: str | None = None
     tracking_code: str | None = None
+    overdue: Overdue | None = None
     live_only: bool = False
     after: Cursor | None = None
     limit: int = 50
@@ -129,11 +154,21 @@ class CallHit:
     agency_id: int | None
     agency_name: str | None
     topic: str | None
+    due_on: date | None  # the agency's deadline (a local day of the center)
+    center_timezone: str | None
     recording_ids: tuple[int, ...]
 
     @property
     def live(self) -> bool:
         return self.ended_at is None
+
+    def overdue(self, now: datetime, default_tz: str) -> bool:
+        """What the "overdue now" filter keeps: escalated, or assigned past its deadline."""
+        if self.status == Status.ESCALATED:
+            return True
+        if self.status != Status.ASSIGNED or self.due_on is None:
+            return False
+        return is_overdue(self.due_on, now, ZoneInfo(self.center_timezone or default_tz))
 
     @property
     def cursor(self) -> Cursor:
@@ -155,8 +190,8 @@ def _hit(r: asyncpg.Record) -> CallHit:
         disposition=r["disposition"], route=r["route"], official_id=r["official_id"],
         official_name=r["official_name"], request_id=r["request_id"],
         tracking_code=r["tracking_code"], status=r["status"], agency_id=r["agency_id"],
-        agency_name=r["agency_name"], topic=r["topic"],
-        recording_ids=tuple(r["recording_ids"] or ()),
+        agency_name=r["agency_name"], topic=r["topic"], due_on=r["due_on"],
+        center_timezone=r["center_timezone"], recording_ids=tuple(r["recording_ids"] or ()),
     )  # fmt: skip
 
 
@@ -206,6 +241,10 @@ def filter_where(search: CallSearch, *, topic_column: bool) -> Where:
         where.add("c.caller_e164 = {}", search.caller_e164)
     if search.tracking_code is not None:
         where.add("r.tracking_code = {}", search.tracking_code)
+    if search.overdue is not None:
+        now = search.overdue.now
+        upper = now.astimezone(UTC).date() + timedelta(days=1)
+        where.add(_OVERDUE_SQL, upper, now, search.overdue.default_tz)
     if search.live_only:
         where.add("c.ended_at IS NULL")
     return where

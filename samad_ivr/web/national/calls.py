@@ -7,12 +7,14 @@ keyset cursor.  Province admins are held to their own center by the query itself
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from samad_ivr.admin.jalali import InputError, iso_jalali
+from samad_ivr.admin.jalali import InputError, iso_jalali, jalali_text
+from samad_ivr.domain.lifecycle import STATUS_FA, Status
 from samad_ivr.national.filters import FILTER_FIELDS, STATUSES, parse_search
 from samad_ivr.storage.search import CallHit, SearchPage
 from samad_ivr.web.national.common import (
@@ -30,10 +32,8 @@ from samad_ivr.web.openapi import api_route
 from samad_ivr.web.security import ApiError
 from samad_ivr.web.topic_names import setup_topic_catalog, topic_catalog
 
-STATUS_NAMES = {
-    "registered": "ثبت‌شده", "assigned": "ارجاع‌شده", "answered": "پاسخ‌داده‌شده",
-    "closed": "بسته", "escalated": "پیگیری ویژه",
-}  # fmt: skip
+# Every status of the lifecycle, in its order, with the label every console uses.
+STATUS_NAMES = {s.value: STATUS_FA[s] for s in Status}
 _TEXT = {"type": "string", "maxLength": 100}
 QUERY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -45,6 +45,11 @@ QUERY_SCHEMA: dict[str, Any] = {
         "agency_id": {"type": "integer", "minimum": 1},
         "topic": {**_TEXT, "description": "ignored until requests.topic exists (0007)"},
         "status": {"type": "string", "enum": list(STATUSES)},
+        "overdue": {
+            "type": "boolean",
+            "description": "only requests overdue now: escalated, or assigned past the end of "
+            "their due day (the center's time zone)",
+        },
         "caller": {**_TEXT, "description": "any Iranian form; normalised to E.164"},
         "tracking_code": {**_TEXT, "description": "10 digits"},
         "live": {"type": "boolean", "description": "only calls in progress"},
@@ -65,6 +70,9 @@ CALL_SCHEMA: dict[str, Any] = {
         "official": _NULLABLE_STR, "request_id": _NULLABLE_INT, "tracking_code": _NULLABLE_STR,
         "status": _NULLABLE_STR, "agency_id": _NULLABLE_INT, "agency": _NULLABLE_STR,
         "topic": _NULLABLE_STR, "recording_ids": {"type": "array", "items": {"type": "integer"}},
+        "due_on": {**_NULLABLE_STR, "format": "date", "description": "the agency's deadline"},
+        "jalali_due_on": _NULLABLE_STR,
+        "overdue": {"type": "boolean", "description": "escalated, or assigned past due_on"},
     },
 }  # fmt: skip
 RESPONSE_SCHEMA: dict[str, Any] = {
@@ -78,7 +86,7 @@ RESPONSE_SCHEMA: dict[str, Any] = {
 }
 
 
-def call_json(hit: CallHit, tz: ZoneInfo) -> dict[str, Any]:
+def call_json(hit: CallHit, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
     return {
         "id": hit.id, "center_id": hit.center_id, "center": hit.center_name,
         "caller": hit.caller_e164 or hit.caller_raw, "started_at": hit.started_at.isoformat(),
@@ -88,6 +96,9 @@ def call_json(hit: CallHit, tz: ZoneInfo) -> dict[str, Any]:
         "official": hit.official_name, "request_id": hit.request_id,
         "tracking_code": hit.tracking_code, "status": hit.status, "agency_id": hit.agency_id,
         "agency": hit.agency_name, "topic": hit.topic, "recording_ids": list(hit.recording_ids),
+        "due_on": hit.due_on.isoformat() if hit.due_on else None,
+        "jalali_due_on": iso_jalali(hit.due_on) if hit.due_on else None,
+        "overdue": hit.overdue(now, tz.key),
     }  # fmt: skip
 
 
@@ -95,13 +106,14 @@ async def api_calls(request: web.Request) -> web.Response:
     user = national_user(request)
     tz = timezone(request)
     query = api_filter_values(request)
+    now = datetime.now(UTC)
     try:
-        search = parse_search(query, visible_centers=visible_centers(user), tz=tz)
+        search = parse_search(query, visible_centers=visible_centers(user), tz=tz, now=now)
     except InputError as exc:
         raise ApiError(422, "validation_failed", str(exc)) from None
     page = await request.config_dict[SEARCH].search(search)
     return web.json_response({
-        "calls": [call_json(h, tz) for h in page.hits],
+        "calls": [call_json(h, tz, now) for h in page.hits],
         "next_cursor": page.next_cursor.token() if page.next_cursor else None,
         "topic_filter_supported": page.topic_supported,
     })  # fmt: skip
@@ -120,8 +132,9 @@ async def calls_page(request: web.Request) -> web.Response:
     values = {k: v for k, v in request.query.items() if k in (*FILTER_FIELDS, "cursor")}
     errors: list[str] = []
     page = SearchPage([], None)
+    now = datetime.now(UTC)
     try:
-        search = parse_search(values, visible_centers=visible_centers(user), tz=tz)
+        search = parse_search(values, visible_centers=visible_centers(user), tz=tz, now=now)
         page = await request.config_dict[SEARCH].search(search)
     except InputError as exc:
         errors.append(str(exc))
@@ -130,6 +143,7 @@ async def calls_page(request: web.Request) -> web.Response:
         centers=await center_choices(request, user), statuses=STATUS_NAMES,
         topics=await topic_catalog(request).labels() if page.topic_supported else {},
         next_link=_next_link(request, page), errors=errors, may_listen=True,
+        overdue={h.id for h in page.hits if h.overdue(now, tz.key)}, jalali=jalali_text,
         dashboard_link=filter_link("/national/dashboard", values),
     )  # fmt: skip
 

@@ -60,16 +60,27 @@ QUERY_SCHEMA: dict[str, Any] = {
 _COUNT = {"type": "integer", "minimum": 0}
 _SECONDS = {"type": ["number", "null"], "minimum": 0}
 _DAY_FIELDS = ("calls", "answered", "message", "abandoned", "other", "waited")
+# The agencies' answers to the requests of these calls (not the calls' own "answered").
+_LIFECYCLE_FIELDS = {
+    "requests_answered_on_time": "on_time", "requests_answered_late": "late",
+    "requests_at_long_stop": "long_stop",
+}  # fmt: skip
+_RATE = {
+    "type": ["number", "null"], "minimum": 0, "maximum": 1,
+    "description": "requests answered on time / answered; null when none was answered",
+}  # fmt: skip
 RESPONSE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["from", "to", "totals", "days", "wait_buckets", "officials", "topics"],
     "properties": {
         "from": {"type": "string", "description": "Jalali day, inclusive"},
         "to": {"type": "string", "description": "Jalali day, inclusive"},
-        "totals": {"type": "object", "properties": dict.fromkeys(_DAY_FIELDS, _COUNT)},
+        "totals": {"type": "object", "properties": {
+            **dict.fromkeys([*_DAY_FIELDS, *_LIFECYCLE_FIELDS], _COUNT), "on_time_rate": _RATE,
+        }},
         "days": {"type": "array", "items": {"type": "object", "properties": {
             "date": {"type": "string", "format": "date"}, "jalali_date": {"type": "string"},
-            **dict.fromkeys(_DAY_FIELDS, _COUNT),
+            **dict.fromkeys([*_DAY_FIELDS, *_LIFECYCLE_FIELDS], _COUNT),
             "median_wait_seconds": _SECONDS, "p90_wait_seconds": _SECONDS,
         }}},
         "wait_buckets": {"type": "array", "items": {"type": "object", "properties": {
@@ -85,6 +96,10 @@ RESPONSE_SCHEMA: dict[str, Any] = {
             "topic": {"type": ["string", "null"]}, "label": {"type": "string"},
             "requests": _COUNT,
         }}},
+        "centers": {"type": "array", "items": {"type": "object", "properties": {
+            "center_id": {"type": ["integer", "null"]}, "center": {"type": ["string", "null"]},
+            **dict.fromkeys(_LIFECYCLE_FIELDS, _COUNT), "on_time_rate": _RATE,
+        }}},
     },
 }  # fmt: skip
 
@@ -95,10 +110,15 @@ def dashboard_json(
     edges = [*WAIT_EDGES, None]
     return {
         "from": iso_jalali(f.first), "to": iso_jalali(f.last),
-        "totals": {k: d.total(k) for k in _DAY_FIELDS},
+        "totals": {
+            **{k: d.total(k) for k in _DAY_FIELDS},
+            **{k: d.total(v) for k, v in _LIFECYCLE_FIELDS.items()},
+            "on_time_rate": d.on_time_rate,
+        },
         "days": [
             {"date": s.day.isoformat(), "jalali_date": iso_jalali(s.day),
              **{k: int(getattr(s, k)) for k in _DAY_FIELDS},
+             **{k: int(getattr(s, v)) for k, v in _LIFECYCLE_FIELDS.items()},
              "median_wait_seconds": s.median_wait, "p90_wait_seconds": s.p90_wait}
             for s in d.days
         ],
@@ -117,6 +137,12 @@ def dashboard_json(
             {"topic": t.topic, "label": topic_label(t.topic, topic_labels),
              "requests": t.requests}
             for t in d.topics
+        ],
+        "centers": [
+            {"center_id": c.center_id, "center": c.name,
+             **{k: int(getattr(c, v)) for k, v in _LIFECYCLE_FIELDS.items()},
+             "on_time_rate": c.on_time_rate}
+            for c in d.centers
         ],
     }  # fmt: skip
 
@@ -185,7 +211,10 @@ def setup_national_dashboard(app: web.Application) -> None:
     app.router.add_get("/national/dashboard", dashboard_page)
     api_route(
         app, "GET", "/national/dashboard", api_dashboard,
-        summary="Dashboard aggregates: calls per day and outcome, queue waits, officials, topics",
+        summary=(
+            "Dashboard aggregates: calls per day and outcome, queue waits, officials, topics, "
+            "the agencies' on-time rate and the requests at the long stop"
+        ),
         description=(
             "The same filters as GET /calls (without paging); days are the hotline's local days. "
             "Province admins see only their province; national roles every province."
