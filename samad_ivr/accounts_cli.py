@@ -1,7 +1,10 @@
 """`samad-ivr user add`: create console users (the first superuser is made this way).
 
     samad-ivr user add --username U --role R [--center CODE] [--full-name NAME]
-                       [--official-id N] [--agency-id N]
+                       [--official-id N] [--agency ID-OR-NAME]
+
+Agency staff (`--role agency_staff`) need `--agency`: the agency's id or its exact name
+in that center (as the admin console lists it).
 
 The password is read from `SAMAD_NEW_USER_PASSWORD` when set (scripts), otherwise asked
 for twice on the terminal.  It is never printed or logged.
@@ -16,6 +19,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
+from samad_ivr.admin.jalali import normalise
 from samad_ivr.settings import Settings
 from samad_ivr.storage.accounts import (
     NATIONAL_ROLES,
@@ -25,7 +29,8 @@ from samad_ivr.storage.accounts import (
     Role,
     validate_new_user,
 )
-from samad_ivr.storage.db import StorageUnavailable, create_pool
+from samad_ivr.storage.agencies import AgencyRepository
+from samad_ivr.storage.db import Pool, StorageUnavailable, create_pool
 from samad_ivr.web.auth_views import MAX_PASSWORD_LENGTH, hash_password, normalise_username
 
 MIN_PASSWORD_LENGTH = 10
@@ -43,7 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--center", help="center code (every role except the national ones)")
     parser.add_argument("--full-name", default="")
     parser.add_argument("--official-id", type=int, help="the official this account belongs to")
-    parser.add_argument("--agency-id", type=int, help="the agency of agency staff")
+    parser.add_argument(
+        "--agency", "--agency-id", dest="agency",
+        help="the agency of agency staff: its id or its exact name in the center",
+    )  # fmt: skip
     return parser
 
 
@@ -60,6 +68,12 @@ def read_password(env: Mapping[str, str], prompt: Callable[[str], str]) -> str:
     if password.strip() != password:
         raise UsageError("the password must not start or end with spaces")
     return password
+
+
+async def _agency_id(pool: Pool, center_id: int, given: str) -> int | None:
+    """The agency of the center named by `given` (id or exact name, Persian digits too)."""
+    text = " ".join(normalise(given).split())
+    return await AgencyRepository(pool).find(center_id, text) if text else None
 
 
 async def user_add(
@@ -80,13 +94,16 @@ async def user_add(
         full_name=args.full_name.strip(),
         role=role,
         official_id=args.official_id,
-        agency_id=args.agency_id,
     )
     try:
         if role not in NATIONAL_ROLES and not args.center:
             raise UsageError(f"role {role} needs --center CODE")
         if role in NATIONAL_ROLES and args.center:
             raise UsageError(f"role {role} sees every center; leave out --center")
+        if role is Role.AGENCY_STAFF and not args.agency:
+            raise UsageError("role agency_staff needs --agency (its id or name)")
+        if role is not Role.AGENCY_STAFF and args.agency:
+            raise UsageError("--agency is only for --role agency_staff")
         # Check everything but the center (resolved later) before asking for a password.
         validate_new_user(replace(new, center_id=0 if args.center else None))
         password = read_password(os.environ if env is None else env, prompt)
@@ -106,6 +123,16 @@ async def user_add(
                 print(f"samad-ivr user add: no center with code {args.center!r}", file=sys.stderr)
                 return 2
             new = replace(new, center_id=center_id)
+            if args.agency:
+                agency_id = await _agency_id(pool, center_id, args.agency)
+                if agency_id is None:
+                    print(
+                        f"samad-ivr user add: center {args.center!r} has no agency "
+                        f"{args.agency!r} (give its id or exact name)",
+                        file=sys.stderr,
+                    )
+                    return 2
+                new = replace(new, agency_id=agency_id)
         if role is not Role.SUPERUSER and await accounts.count_with_role(Role.SUPERUSER) == 0:
             print("note: there is no superuser yet; create one with --role superuser")
         user = await accounts.create_user(new, await hash_password(password))

@@ -11,19 +11,14 @@ from samad_ivr.storage.lifecycle import Actor, RequestLifecycle
 from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.storage.topics import TopicRepository
 
+from . import test_desk
 from .conftest import Client, MakeUser
-from .test_desk import (  # noqa: F401  (fixtures)
-    CsrfOf,
-    Login,
-    Seeded,
-    add_call,
-    hub,
-    official_of,
-    register,
-    ringing,
-    seeded,
-    web_features,
-)
+from .test_desk import CsrfOf, Login, Seeded, add_call, official_of, register, ringing
+
+# The desk tests' fixtures: the live hub, the desk feature on it, a seeded province.
+hub = test_desk.hub
+web_features = test_desk.web_features
+seeded = test_desk.seeded
 
 
 async def _request_of(db_pool: Pool, call: int) -> int:
@@ -63,7 +58,9 @@ async def test_a_save_after_registration_assigns_the_request_in_the_same_save(
     )  # fmt: skip
     [_, assign] = await lifecycle.history(request_id)
     assert (assign.action, assign.user_id, assign.note) == ("assign", user.id, "وام مسکن")
-    note = await db_pool.fetchrow("SELECT topic, agency_id FROM desk_notes WHERE call_id = $1", call)
+    note = await db_pool.fetchrow(
+        "SELECT topic, agency_id FROM desk_notes WHERE call_id = $1", call
+    )
     assert note is not None
     assert (note["topic"], note["agency_id"]) == ("housing", seeded.agency)
 
@@ -163,6 +160,7 @@ async def test_the_caller_card_offers_active_topics_and_shows_the_requests_deadl
     await login(web_client, await official_of(make_user, seeded))
     ringing(hub, "a5", "link-a5")  # type: ignore[arg-type]
     card = await (await web_client.get("/desk/call", params={"uniqueid": "a5"})).text()
-    assert 'value="topic_1"' in card and "آب و فاضلاب" in card
+    assert 'value="topic_1"' in card
+    assert "آب و فاضلاب" in card
     assert 'value="industry"' not in card
     assert "وضعیت درخواست: ارجاع شده به دستگاه — مهلت پاسخ دستگاه:" in card
