@@ -10,9 +10,6 @@ size is the one number written into the text, an int clamped to 1..MAX_LIMIT.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -20,6 +17,7 @@ import asyncpg
 
 from samad_ivr.domain.lifecycle import Status
 from samad_ivr.storage.db import Pool, connection
+from samad_ivr.storage.keyset import pair_token, parse_pair
 from samad_ivr.storage.search import Where
 
 __all__ = [
@@ -34,7 +32,6 @@ __all__ = [
 
 MAX_LIMIT = 200
 NOTICES_SHOWN = 20
-_CURSOR_RE = re.compile(r"^([0-9]{1,7})\.([0-9]{1,19})$")
 
 AGENCY_SQL = """
 SELECT a.id, a.name, a.center_id, ce.name AS center_name, ce.timezone
@@ -78,26 +75,18 @@ class DueCursor:
     request_id: int
 
     def token(self) -> str:
-        raw = f"{self.due_on.toordinal()}.{self.request_id}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return pair_token(self.due_on.toordinal(), self.request_id)
 
     @classmethod
     def parse(cls, token: str) -> DueCursor | None:
         """None for anything we did not issue."""
-        if not token or len(token) > 48:
+        pair = parse_pair(token)
+        if pair is None:
             return None
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return None
-        match = _CURSOR_RE.fullmatch(raw)
-        if match is None:
-            return None
-        try:
-            day = date.fromordinal(int(match[1]))
+            return cls(date.fromordinal(pair[0]), pair[1])
         except (OverflowError, ValueError):
             return None
-        return cls(day, int(match[2]))
 
 
 @dataclass(frozen=True, slots=True)
