@@ -17,21 +17,16 @@ from samad_ivr.domain.deadlines import days_left
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.domain.spoken import format_jalali_date
 from samad_ivr.notices.text import fa_digits
-from samad_ivr.sms.templates import TemplateRepository
+from samad_ivr.sms.templates import DEFAULT_AGENCY_REMINDER, TemplateRepository
 from samad_ivr.sms.text import TemplateError, render_template
 from samad_ivr.storage import deadline_jobs as dj
 from samad_ivr.storage.db import AnyConnection, Pool, connection, require_aware
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DAYTIME", "DEFAULT_AGENCY_REMINDER", "REMINDER_TEMPLATE", "remind_agencies"]
+__all__ = ["DAYTIME", "REMINDER_TEMPLATE", "remind_agencies"]
 
 REMINDER_TEMPLATE = "agency_reminder"
-# The same text as migration 0010 stores, for when the row is missing.
-DEFAULT_AGENCY_REMINDER = (
-    "سامد: یادآوری مهلت پاسخ\nکد پیگیری:\n{code}\nمهلت پاسخ تا پایان {due_on}\n"
-    "پاسخ را در سامانهٔ سامد ثبت کنید."
-)
 DAYTIME = (time(8, 0), time(20, 0))  # local hours at the center
 NOTICE_KIND = "deadline_reminder"
 BATCH = 500
@@ -109,8 +104,7 @@ async def remind_agencies(
 ) -> int:
     """Remind the agencies of every request due for its reminder at `now`; how many."""
     require_aware(now, "now")
-    stored = await TemplateRepository(pool).get(REMINDER_TEMPLATE)
-    template = stored.body if stored is not None else DEFAULT_AGENCY_REMINDER
+    template = await TemplateRepository(pool).body_of(REMINDER_TEMPLATE)
     total = 0
     while True:
         async with connection(pool) as conn, conn.transaction():

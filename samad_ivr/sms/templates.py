@@ -26,7 +26,16 @@ DEFAULT_TRACKING_CODE = (
 DEFAULT_REQUEST_ANSWERED = (
     "سامد: {agency} به درخواست شما پاسخ داد.\nکد پیگیری:\n{code}\nشنیدن پاسخ: تماس با ۱۱۱"
 )
-DEFAULTS = {"tracking_code": DEFAULT_TRACKING_CODE, "request_answered": DEFAULT_REQUEST_ANSWERED}
+# The same text as migration 0010 stores.
+DEFAULT_AGENCY_REMINDER = (
+    "سامد: یادآوری مهلت پاسخ\nکد پیگیری:\n{code}\nمهلت پاسخ تا پایان {due_on}\n"
+    "پاسخ را در سامانهٔ سامد ثبت کنید."
+)
+DEFAULTS = {
+    "tracking_code": DEFAULT_TRACKING_CODE,
+    "request_answered": DEFAULT_REQUEST_ANSWERED,
+    "agency_reminder": DEFAULT_AGENCY_REMINDER,
+}
 
 
 @dataclass(frozen=True, slots=True)

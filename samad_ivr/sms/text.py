@@ -31,14 +31,17 @@ TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
     "tracking_code": frozenset({"code", "registered_at"}),
     # To the citizen when the agency has answered (samad_ivr.storage.answers).
     "request_answered": frozenset({"code", "agency", "answered_at"}),
+    # To the agency's contact mobile before its deadline (samad_ivr.jobs.deadline_reminders).
+    "agency_reminder": frozenset({"code", "due_on"}),
 }
 # Templates whose {code} must stand alone on its line, so that it is read without error.
-CODE_ON_ITS_OWN_LINE = frozenset({"tracking_code", "request_answered"})
+CODE_ON_ITS_OWN_LINE = frozenset({"tracking_code", "request_answered", "agency_reminder"})
 MAX_TEMPLATE_PARTS = 3
 _SAMPLE = {
     "code": "1234567890",
     "registered_at": "۱۴۰۴/۰۱/۰۱ ساعت ۰۹:۰۰",
     "answered_at": "۱۴۰۴/۰۱/۰۸ ساعت ۱۱:۳۰",
+    "due_on": "۱۴۰۴/۰۱/۱۵",
     # A long real name, so that the part count is not optimistic.
     "agency": "ادارهٔ کل راه و شهرسازی استان همدان",
 }

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from samad_ivr.admin.jalali import fa_digits
-from samad_ivr.domain.spoken import format_jalali
+from samad_ivr.domain.spoken import format_jalali, format_jalali_date
 from samad_ivr.domain.tracking import verhoeff_check_digit
 from samad_ivr.sms.templates import DEFAULTS as SHIPPED_TEXTS
 from samad_ivr.sms.templates import SmsTemplate, TemplateRepository
@@ -35,6 +35,7 @@ SAMPLE_CODE = "482716039" + verhoeff_check_digit("482716039")
 DESCRIPTIONS: Mapping[str, str] = {
     "tracking_code": "کد پیگیری که پس از ثبت درخواست برای شمارهٔ همراه تماس‌گیرنده فرستاده می‌شود",
     "request_answered": "خبر پاسخ دستگاه که پس از ثبت پاسخ برای شمارهٔ همراه شهروند فرستاده می‌شود",
+    "agency_reminder": "یادآوری مهلت پاسخ که روز یادآوری برای شمارهٔ همراه دستگاه فرستاده می‌شود",
 }
 DEFAULTS: Mapping[str, str] = SHIPPED_TEXTS
 PLACEHOLDERS: Mapping[str, str] = {
@@ -42,6 +43,7 @@ PLACEHOLDERS: Mapping[str, str] = {
     "registered_at": "تاریخ و ساعت ثبت درخواست به تقویم شمسی، مانند ۱۴۰۴/۰۱/۰۱ ساعت ۰۹:۰۰",
     "agency": "نام دستگاهی که پاسخ داده است",
     "answered_at": "تاریخ و ساعت ثبت پاسخ به تقویم شمسی",
+    "due_on": "آخرین روز مهلت پاسخ دستگاه به تقویم شمسی، مانند ۱۴۰۴/۰۱/۱۵",
 }
 SAMPLE_AGENCY = "ادارهٔ کل راه و شهرسازی استان همدان"
 ENCODINGS = {"ucs2": ("UCS-2", 70, 67), "gsm7": ("GSM-7", 160, 153)}
@@ -68,7 +70,11 @@ class Count:
 
 def sample_values(now: datetime, tz: ZoneInfo) -> dict[str, str]:
     at = format_jalali(now, tz)
-    return {"code": SAMPLE_CODE, "registered_at": at, "answered_at": at, "agency": SAMPLE_AGENCY}
+    due_on = format_jalali_date(now.astimezone(tz).date() + timedelta(days=10))
+    return {
+        "code": SAMPLE_CODE, "registered_at": at, "answered_at": at, "agency": SAMPLE_AGENCY,
+        "due_on": due_on,
+    }  # fmt: skip
 
 
 def sample_message(body: str, values: Mapping[str, str]) -> str:
