@@ -1,8 +1,10 @@
-"""``python -m benchmarks [--quick] [--only F1,F3,...]``: run the suite, write JSON results.
+"""``python -m benchmarks [--quick] [--only F1,F3,...] [--publish]``: run the suite, write JSON.
 
 Full runs write ``benchmarks/results/<timestamp>.json``, copy it to ``latest.json`` and
 regenerate the table in ``docs/performance.md``; ``--quick`` (the smoke test) runs a tiny
-load and writes only where ``--out`` says.
+load and writes only where ``--out`` says.  A subset (``--only L1,W2``) writes its own
+result file; with ``--publish`` its figures also replace theirs in ``latest.json`` and
+the table (each group of rows keeps the date and command of the run that measured it).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from benchmarks.harness import REPO
 
 log = logging.getLogger("benchmarks")
 
-ALL = ("F1", "F2", "F3", "F4", "F5", "E1", "A1", "W1")
+ALL = ("F1", "F2", "F3", "F4", "F5", "E1", "A1", "W1", "L1", "W2")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(ALL), help="comma-separated figures")
     parser.add_argument("--out", type=Path, default=None, help="result file (JSON)")
     parser.add_argument("--e1-calls", default="50,200", help="concurrent calls for E1")
+    parser.add_argument(
+        "--publish", action="store_true", help="merge a subset into latest.json and the docs"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     only = {name.strip().upper() for name in args.only.split(",") if name.strip()}
@@ -39,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": procstat.machine(),
-        "command": "make bench" if not args.quick else "python -m benchmarks --quick",
+        "command": _command(args, only),
         "argv": sys.argv[1:] if argv is None else argv,
         "quick": args.quick,
         "figures": {},
@@ -55,16 +60,46 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     log.info("results written to %s (%.0f s)", out, results["elapsed_s"])
+    latest = REPO / "benchmarks" / "results" / "latest.json"
     if not args.quick and only == set(ALL):
-        shutil.copyfile(out, REPO / "benchmarks" / "results" / "latest.json")
+        shutil.copyfile(out, latest)
         report.update_docs(results, REPO / "docs" / "performance.md")
+    elif not args.quick and args.publish:
+        merged = _merged(latest, results)
+        latest.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
+        report.update_docs(merged, REPO / "docs" / "performance.md")
     print(report.render_table(results["table"]))
     return 0
 
 
+def _command(args: argparse.Namespace, only: set[str]) -> str:
+    if args.quick:
+        return "python -m benchmarks --quick"
+    if only == set(ALL):
+        return "make bench"
+    figures = ",".join(name for name in ALL if name in only)
+    return f"python -m benchmarks --only {figures}" + (" --publish" if args.publish else "")
+
+
+def _merged(latest: Path, results: dict[str, Any]) -> dict[str, Any]:
+    """`latest.json` with the figures of `results` in place of its own."""
+    merged: dict[str, Any] = json.loads(latest.read_text()) if latest.exists() else {}
+    if not merged:
+        return results
+    runs = merged.setdefault("runs", {})
+    for figure in merged["figures"]:
+        runs.setdefault(figure, {k: merged[k] for k in ("date", "command", "elapsed_s")})
+    for figure, data in results["figures"].items():
+        merged["figures"][figure] = data
+        runs[figure] = {k: results[k] for k in ("date", "command", "elapsed_s")}
+    merged["machine"] = results["machine"]
+    merged["table"] = report.table(merged)
+    return merged
+
+
 async def _run(only: set[str], args: argparse.Namespace, figures: dict[str, Any]) -> None:
     sizes = fastagi.Sizes.for_mode(args.quick)
-    need_db = bool(only & {"F1", "F2", "E1"})  # W1 makes its own (benchmarks.w1)
+    need_db = bool(only & {"F1", "F2", "E1"})  # W1, L1 and W2 make their own
     from benchmarks.db import fresh_database
 
     async with fresh_database() if need_db else _no_database() as database_url:
@@ -98,6 +133,14 @@ async def _run(only: set[str], args: argparse.Namespace, figures: dict[str, Any]
             from benchmarks import w1
 
             figures["W1"] = await w1.w1_web_api(args.quick)
+        if "L1" in only:
+            from benchmarks import l1
+
+            figures["L1"] = await l1.l1_lifecycle(args.quick)
+        if "W2" in only:
+            from benchmarks import w2
+
+            figures["W2"] = await w2.w2_national_search(args.quick)
 
 
 class _no_database:

@@ -258,6 +258,13 @@ def table(results: dict[str, Any]) -> list[Row]:
             )
     if "W1" in f:
         rows += _w1_rows(f["W1"])
+    if "L1" in f or "W2" in f:
+        from benchmarks import l1_report
+
+        if "L1" in f:
+            rows += l1_report.l1_rows(_row, f["L1"])
+        if "W2" in f:
+            rows += l1_report.w2_rows(_row, f["W2"])
     return rows
 
 
@@ -321,6 +328,23 @@ def render_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def _provenance(results: dict[str, Any]) -> str:
+    """When and by which command the rows were measured: one run, or (after a published
+    subset, `--only L1,W2 --publish`) each group of figures with its own run."""
+    own = (results["date"], results["command"], results["elapsed_s"])
+    runs: dict[tuple[str, str, float], list[str]] = {}
+    for figure in results["figures"]:
+        run = results.get("runs", {}).get(figure)
+        key = own if run is None else (run["date"], run["command"], run["elapsed_s"])
+        runs.setdefault(key, []).append(figure)
+    if len(runs) <= 1:
+        return f"Date: {own[0]}.  Command: `{own[1]}` ({own[2]:.0f} s)."
+    return "  ".join(
+        f"{', '.join(figures)}: {date}, `{command}` ({elapsed:.0f} s)."
+        for (date, command, elapsed), figures in runs.items()
+    )
+
+
 def update_docs(results: dict[str, Any], path: Path) -> None:
     """Replace the generated block of docs/performance.md (the prose around it stays)."""
     m = results["machine"]
@@ -328,9 +352,7 @@ def update_docs(results: dict[str, Any], path: Path) -> None:
         [
             BEGIN,
             f"Machine: {m['nproc']} x {m['cpu_model']}, {m['mem_total_mb']} MB, "
-            f"kernel {m['kernel']}, Python {m['python']}.  "
-            f"Date: {results['date']}.  Command: `{results['command']}` "
-            f"({results['elapsed_s']:.0f} s).",
+            f"kernel {m['kernel']}, Python {m['python']}.  " + _provenance(results),
             "",
             render_table(results["table"]),
             END,

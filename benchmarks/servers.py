@@ -3,7 +3,7 @@
 KIND is b0 (minimal asyncio), b1 (panoramisk), b2 (thread per connection, backlog 20 as
 in wazo-agid), ours (our FastAGI layer running the same script) or inbound (our real
 ``inbound`` route with its PostgreSQL work); w1-ours and w1-bare are W1's web apps
-(``benchmarks.w1_apps``).  The process prints one JSON line
+(``benchmarks.w1_apps``), w2-* and l1-* those of W2 and L1.  The process prints one JSON line
 ``{"port": ...}`` when it listens, then answers ``stats`` lines on stdin with a JSON line
 (live tasks or threads) and exits on ``quit`` or end of stdin.
 """
@@ -26,6 +26,8 @@ from benchmarks import b1_shim, scripts
 HOST = "127.0.0.1"
 ASYNC_BACKLOG = 512  # what our FastAgiServer uses, so B0/B1 are not handicapped by it
 WAZO_BACKLOG = 20
+KINDS = ("b0", "b1", "b2", "ours", "inbound")
+WEB_KINDS = ("w2-ours", "w2-bare", "l1-ours", "l1-bare")  # benchmarks.w2_apps, .l1_apps
 
 
 def _emit(data: dict[str, Any]) -> None:
@@ -60,6 +62,14 @@ async def _serve_async(kind: str, args: argparse.Namespace) -> None:
         from benchmarks import w1_apps
 
         port, closer = await w1_apps.start(kind, args.database_url, HOST)
+    elif kind.startswith("w2-"):
+        from benchmarks import w2_apps
+
+        port, closer = await w2_apps.start(kind, args.database_url, HOST)
+    elif kind.startswith("l1-"):
+        from benchmarks import l1_apps
+
+        port, closer = await l1_apps.start(kind, args.database_url, HOST)
     else:
         from samad_ivr.agi.server import FastAgiServer
 
@@ -142,7 +152,7 @@ def _serve_threaded(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("kind", choices=["b0", "b1", "b2", "ours", "inbound", "w1-ours", "w1-bare"])
+    parser.add_argument("kind", choices=[*KINDS, "w1-ours", "w1-bare", *WEB_KINDS])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--command-timeout", type=float, default=120.0)
     parser.add_argument("--database-url", default="")

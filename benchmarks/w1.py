@@ -12,15 +12,11 @@ figure is the ratio, as PERFORMANCE.md asks.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import logging
-import secrets
-import subprocess
 import time
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,11 +24,9 @@ import asyncpg
 
 from benchmarks import w1_apps
 from benchmarks.db import cached_database
-from benchmarks.harness import CLIENT_CPU, PYTHON, REPO, Server, median, pinned
-from samad_ivr.storage.accounts import AccountRepository, NewUser, Role
+from benchmarks.w2_http import Load, Target, measure, session_for, standalone
+from samad_ivr.storage.accounts import NewUser, Role
 from samad_ivr.storage.db import create_pool
-from samad_ivr.web.auth_views import hash_password
-from samad_ivr.web.security import session_token_hash
 
 log = logging.getLogger(__name__)
 
@@ -98,67 +92,19 @@ async def _prepare(url: str) -> tuple[str, dict[str, w1_apps.Case]]:
     """A national listener with a live session (the cookie token), and the queries."""
     pool = await create_pool(url, min_size=1, max_size=2)
     try:
-        accounts = AccountRepository(pool)
-        user = await accounts.create_user(
-            NewUser("w1-bench", "", Role.NATIONAL_LISTENER),
-            await hash_password(secrets.token_urlsafe(16)),
-        )
-        token = secrets.token_urlsafe(32)
-        expires = datetime.now(UTC) + timedelta(hours=2)
-        await accounts.create_session(session_token_hash(token), user.id, expires, "127.0.0.1")
+        token = await session_for(pool, NewUser("w1-bench", "", Role.NATIONAL_LISTENER))
         return token, await w1_apps.load_cases(pool)
     finally:
         await pool.close()
 
 
 def _measure(url: str, token: str, cases: dict[str, w1_apps.Case], sizes: Sizes) -> dict[str, Any]:
-    with (
-        Server("w1-ours", "--database-url", url) as ours,
-        Server("w1-bare", "--database-url", url) as bare,
-    ):
-        targets: dict[str, str] = {}
-        for name, case in cases.items():
-            query = f"?{urlencode(case.params)}" if case.params else ""
-            targets[f"{name}/ours"] = f"http://127.0.0.1:{ours.port}{API_PATH}{query}"
-            targets[f"{name}/bare"] = f"http://127.0.0.1:{bare.port}/bare/{name}"
-        spec = {
-            "targets": targets, "cookie": token, "runs": sizes.runs, "requests": sizes.requests,
-            "concurrency": sizes.concurrency, "warmup": sizes.warmup, "deadline": 600,
-        }  # fmt: skip
-        cpu_before = {"ours": ours.cpu(), "bare": bare.cpu()}
-        proc = subprocess.run(
-            pinned(CLIENT_CPU, [PYTHON, "-m", "benchmarks.w1_load", json.dumps(spec)]),
-            cwd=REPO, capture_output=True, text=True, timeout=660, check=False,
-        )  # fmt: skip
-        cpu = {"ours": ours.cpu() - cpu_before["ours"], "bare": bare.cpu() - cpu_before["bare"]}
-    if proc.returncode != 0:
-        raise RuntimeError(f"W1 load generator failed: {proc.stderr[-2000:]}")
-    runs: dict[str, list[dict[str, float]]] = json.loads(proc.stdout.strip().splitlines()[-1])
-    handled = sizes.warmup + sizes.runs * sizes.requests
-    per_app = handled * len(cases)
-    result: dict[str, Any] = {
-        "server_cpu_us_per_request": {
-            app: round(seconds * 1e6 / per_app) for app, seconds in cpu.items()
-        },
-        "runs": runs,
-    }
-    for name in cases:
-        result[name] = _summary(runs[f"{name}/ours"], runs[f"{name}/bare"])
-    return result
-
-
-def _summary(ours: list[dict[str, float]], bare: list[dict[str, float]]) -> dict[str, Any]:
-    def med(runs: list[dict[str, float]], key: str) -> float:
-        return round(median([r[key] for r in runs]), 2)
-
-    summary: dict[str, Any] = {}
-    for app, runs in (("ours", ours), ("bare", bare)):
-        summary[app] = {key: med(runs, key) for key in ("p50_ms", "p95_ms", "rps")}
-        summary[app]["errors"] = sum(int(r["errors"]) for r in runs)
-    # Speed relative to the bare app (1.0 = as fast): rate ratio and inverse p95 ratio.
-    summary["ratio_rps"] = round(summary["ours"]["rps"] / summary["bare"]["rps"], 2)
-    summary["ratio_p95"] = round(summary["bare"]["p95_ms"] / summary["ours"]["p95_ms"], 2)
-    return summary
+    targets = [
+        Target(name, API_PATH + (f"?{urlencode(case.params)}" if case.params else ""), name)
+        for name, case in cases.items()
+    ]
+    load = Load(sizes.runs, sizes.requests, sizes.concurrency, sizes.warmup)
+    return measure(("w1-ours", "w1-bare"), url, token, targets, load)
 
 
 async def w1_web_api(quick: bool, calls: int | None = None) -> dict[str, Any]:
@@ -187,15 +133,7 @@ async def w1_web_api(quick: bool, calls: int | None = None) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=None)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    result = asyncio.run(w1_web_api(args.quick, args.calls))
-    result.pop("runs")
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    return 0
+    return standalone(__doc__, "--calls", w1_web_api, argv)
 
 
 if __name__ == "__main__":

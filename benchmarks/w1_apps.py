@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,7 +64,7 @@ def bare_app(pool: Pool, cases: dict[str, Case]) -> web.Application:
         async with pool.acquire() as conn:
             rows = await conn.fetch(sql, *args)
         calls = [
-            {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()}
+            {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
             for r in rows[: case.search.limit]
         ]
         return web.json_response({"calls": calls})
@@ -98,6 +98,13 @@ async def start(kind: str, url: str, host: str) -> tuple[int, Callable[[], Await
     else:  # asyncpg's own defaults, as a hand-written app would have them
         pool = await asyncpg.create_pool(url, min_size=4, max_size=10)
         app = bare_app(pool, await load_cases(pool))
+    return await serve(app, pool, host)
+
+
+async def serve(
+    app: web.Application, pool: Pool, host: str
+) -> tuple[int, Callable[[], Awaitable[None]]]:
+    """Serve `app` on an ephemeral port of `host`; (port, closer that also closes `pool`)."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, 0)

@@ -53,3 +53,28 @@ def test_web_api_figure_runs_on_a_tiny_database(tmp_path: Path) -> None:
             assert w1[query][app]["errors"] == 0, (query, app)
             assert w1[query][app]["rps"] > 0, (query, app)
     assert any(row["figure"] == "W1" for row in data["table"])  # type: ignore[union-attr]
+
+
+def test_lifecycle_figure_runs_on_a_tiny_database(tmp_path: Path) -> None:
+    data = _run_quick(tmp_path, "L1")
+    l1 = data["figures"]["L1"]  # type: ignore[index]
+    assert l1["sizes"]["requests"] == 3_000
+    for case in ("queue_overdue", "queue_open", "agency_list", "agency_overdue"):
+        for app in ("ours", "bare"):
+            assert l1["lists"][case][app]["errors"] == 0, (case, app)
+    # The generated deadlines agree with the product's own recomputation.
+    assert l1["recompute"]["reconcile_moved"] == 0
+    assert l1["jobs"]["first"]["escalated"] > 0
+    assert l1["jobs"]["second"]["escalated"] + l1["jobs"]["second"]["reminded"] == 0
+    assert any(row["figure"] == "L1" for row in data["table"])  # type: ignore[union-attr]
+
+
+def test_five_year_search_figure_runs_on_a_tiny_database(tmp_path: Path) -> None:
+    data = _run_quick(tmp_path, "W2")
+    w2 = data["figures"]["W2"]  # type: ignore[index]
+    assert w2["calls"] == 3_000
+    for case in ("list", "province_month", "tracking_code", "caller", "status_escalated"):
+        for app in ("ours", "bare"):
+            assert w2[case][app]["errors"] == 0, (case, app)
+    assert w2["province_month_html"]["ours"]["errors"] == 0
+    assert any(row["figure"] == "W2" for row in data["table"])  # type: ignore[union-attr]
