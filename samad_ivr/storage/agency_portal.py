@@ -15,7 +15,9 @@ from datetime import date, datetime
 
 import asyncpg
 
+from samad_ivr.domain.deadlines import days_left
 from samad_ivr.domain.lifecycle import Status
+from samad_ivr.storage.casefile import AWAITING_AGENCY
 from samad_ivr.storage.db import Pool, connection
 from samad_ivr.storage.keyset import pair_token, parse_pair
 from samad_ivr.storage.search import Where
@@ -124,6 +126,10 @@ class AgencyRequestRow:
     @property
     def cursor(self) -> DueCursor:
         return DueCursor(self.due_on, self.id)
+
+    def days_left(self, today: date) -> int | None:
+        """Days to the deadline (negative when late) while the agency owes an answer."""
+        return days_left(self.due_on, today) if self.status in AWAITING_AGENCY else None
 
 
 @dataclass(frozen=True, slots=True)

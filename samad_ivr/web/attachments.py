@@ -25,10 +25,17 @@ ATTACHMENT_FILES = web.AppKey("attachment_files", AttachmentStore)
 NOT_FOUND = "پیوستی با این شناسه پیدا نشد."
 
 
-def content_disposition(filename: str, ext: str) -> str:
-    """`attachment` with an ASCII fallback and the real (Persian) name in RFC 5987 form."""
-    fallback = "".join(c for c in filename if c.isascii() and (c.isalnum() or c in "._-"))
-    fallback = fallback.strip("._") or "attachment" + ext
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the real (Persian) one in RFC 5987
+    form, which every current browser prefers."""
+    stem, dot, ext = filename.rpartition(".")
+    if not dot:
+        stem, ext = filename, ""
+    ascii_stem = (
+        "".join(c for c in stem if c.isascii() and (c.isalnum() or c in "_-")) or "attachment"
+    )
+    ascii_ext = "".join(c for c in ext if c.isascii() and c.isalnum())
+    fallback = ascii_stem + (f".{ascii_ext}" if ascii_ext else "")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
@@ -45,12 +52,11 @@ async def attachment(request: web.Request) -> web.StreamResponse:
     if not await store.exists(ref.meta.sha256):
         log.error("attachment %s: file %s is missing", ref.meta.id, path)
         raise http_error(request, 404, "file_missing", "پروندهٔ این پیوست در دسترس نیست.")
-    ext = "." + ref.meta.filename.rpartition(".")[2] if "." in ref.meta.filename else ""
     return web.FileResponse(
         path,
         headers={
             "Content-Type": ref.meta.content_type,
-            "Content-Disposition": content_disposition(ref.meta.filename, ext),
+            "Content-Disposition": content_disposition(ref.meta.filename),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
             "Content-Security-Policy": "default-src 'none'; sandbox",

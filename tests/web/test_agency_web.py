@@ -132,7 +132,9 @@ async def test_an_answer_with_a_pdf_is_saved_the_request_answered_and_an_sms_que
     assert await download.read() == PDF
     assert download.headers["Content-Type"] == "application/pdf"
     assert download.headers["X-Content-Type-Options"] == "nosniff"
-    assert download.headers["Content-Disposition"].startswith("attachment;")
+    disposition = download.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="attachment.pdf"; ')
+    assert "filename*=UTF-8''%DA%AF%D8%B2%D8%A7%D8%B1%D8%B4%20" in disposition
 
 
 async def test_a_file_that_is_not_pdf_jpeg_or_png_is_refused_whatever_its_name(

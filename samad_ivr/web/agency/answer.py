@@ -9,6 +9,8 @@ moved on meanwhile (a stale page, or a state that takes no answer).
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from samad_ivr.admin.jalali import fa_digits
@@ -20,6 +22,8 @@ from samad_ivr.web.agency.views import load_case, request_page_response
 from samad_ivr.web.app import DEPS
 from samad_ivr.web.csrf import csrf_exempt
 from samad_ivr.web.security import http_error
+
+log = logging.getLogger(__name__)
 
 ANSWER_PREFIX = "/agency/answers/"
 FILES_AGAIN = "پیوست‌ها ذخیره نشدند؛ آن‌ها را دوباره انتخاب کنید."
@@ -55,7 +59,7 @@ async def post_answer(request: web.Request) -> web.Response:
         )
     assert form.version is not None  # _text_problem refuses a missing version
     try:
-        await request.config_dict[ANSWERS].answer(
+        saved = await request.config_dict[ANSWERS].answer(
             request_id, user=who.user, body=form.body, files=form.files,
             expected_version=form.version, now=now(),
         )  # fmt: skip
@@ -65,6 +69,10 @@ async def post_answer(request: web.Request) -> web.Response:
         return request_page_response(request, who, fresh, status=409, body=form.body, errors=errors)
     except (NotTheAgencysRequest, RequestNotFound):
         raise not_found(request) from None
+    log.info(
+        "request %s answered by user %s (agency %s): %d files, sms %s",
+        request_id, who.user.id, who.agency.id, len(saved.attachment_ids), saved.sms_id,
+    )  # fmt: skip
     raise web.HTTPSeeOther(f"/agency/requests/{request_id}?done=answered")
 
 

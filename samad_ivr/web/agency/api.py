@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
@@ -62,9 +62,8 @@ def _iso(instant: datetime | None) -> str | None:
     return instant.isoformat() if instant is not None else None
 
 
-def row_json(r: AgencyRequestRow, today: Any) -> dict[str, Any]:
-    owed = r.status.value in ("assigned", "escalated")
-    left = (r.due_on - today).days if owed else None
+def row_json(r: AgencyRequestRow, today: date) -> dict[str, Any]:
+    left = r.days_left(today)
     return {
         "id": r.id, "tracking_code": r.tracking_code, "status": r.status.value,
         "topic": r.topic, "topic_name": r.topic_name, "summary": r.summary,
