@@ -46,12 +46,13 @@ def notice(due: dj.DueRequest, now: datetime) -> dj.Notice:
     left = days_left(due.due_on, now.astimezone(due.tz).date())
     last = format_jalali_date(due.due_on)
     when = "امروز آخرین روز مهلت است" if left == 0 else f"{fa_digits(left)} روز مانده است"
+    code = fa_digits(due.tracking_code)  # people read Persian digits; the SMS keeps ASCII
     return dj.Notice(
         request_id=due.id,
         agency_id=due.agency_id,
-        subject=f"یادآوری: مهلت پاسخ درخواست {due.tracking_code} تا پایان {last}",
+        subject=f"یادآوری: مهلت پاسخ درخواست {code} تا پایان {last}",
         body=(
-            f"درخواست با کد پیگیری {due.tracking_code} در {format_jalali_date(due.deadline_start)}"
+            f"درخواست با کد پیگیری {code} در {format_jalali_date(due.deadline_start)}"
             f" به دستگاه شما ارجاع شد و مهلت پاسخ آن تا پایان روز {last} است ({when})."
             " اگر تا آن زمان پاسخ ثبت نشود، درخواست برای پیگیری به بازرسی استان می‌رود."
         ),

@@ -32,12 +32,13 @@ def long_stop_notification(due: dj.DueRequest, now: datetime) -> dj.Notice:
     """What the province admins read: which request, which agency, how late."""
     late = -days_left(due.due_on, now.astimezone(due.tz).date())
     agency = due.agency_name or "—"
+    code = fa_digits(due.tracking_code)
     return dj.Notice(
         request_id=due.id,
         agency_id=due.agency_id,
-        subject=(f"{due.center_name}: درخواست {due.tracking_code} از مهلت نهایی گذشت — {agency}"),
+        subject=(f"{due.center_name}: درخواست {code} از مهلت نهایی گذشت — {agency}"),
         body=(
-            f"درخواست با کد پیگیری {due.tracking_code} در {format_jalali_date(due.deadline_start)}"
+            f"درخواست با کد پیگیری {code} در {format_jalali_date(due.deadline_start)}"
             f" به «{agency}» ارجاع شد. مهلت پاسخ تا پایان {format_jalali_date(due.due_on)} بود"
             f" و اکنون {fa_digits(late)} روز از آن گذشته است؛ مهلت نهایی"
             f" ({format_jalali_date(due.long_stop_on)}) نیز سپری شده و درخواست هنوز"

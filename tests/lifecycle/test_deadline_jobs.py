@@ -18,6 +18,7 @@ from samad_ivr.jobs.deadline_reminders import remind_agencies
 from samad_ivr.jobs.deadlines import DeadlineRound, run_deadline_jobs
 from samad_ivr.jobs.escalation import escalate_overdue_requests
 from samad_ivr.jobs.long_stop import mark_long_stops
+from samad_ivr.notices.text import fa_digits
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.lifecycle import Actor, RequestLifecycle
 from samad_ivr.storage.notification_feed import NotificationFeed, Scope
@@ -85,7 +86,8 @@ async def test_the_reminder_goes_out_once_on_its_day_in_daytime(
     assert "۱۴۰۳/۱۲/۲۱" in sms["body"]  # 2025-03-11, in Jalali
     assert (notice["agency_id"], notice["kind"]) == (agency_id, "deadline_reminder")
     assert (
-        notice["subject"] == f"یادآوری: مهلت پاسخ درخواست {state.tracking_code} تا پایان ۱۴۰۳/۱۲/۲۱"
+        notice["subject"]
+        == f"یادآوری: مهلت پاسخ درخواست {fa_digits(state.tracking_code)} تا پایان ۱۴۰۳/۱۲/۲۱"
     )
     entry = (await lifecycle.history(request_id))[-1]
     assert (entry.event, entry.job, entry.to_status) == ("reminder_sent", "deadline_job", None)
@@ -249,7 +251,7 @@ async def test_the_long_stop_is_marked_and_reported_to_the_province_once(
     feed = await NotificationFeed(db_pool).page(center_id, 10, 0)
     [item] = [i for i in feed.items if i.kind == "request_long_stop"]
     assert item.scope is Scope.OWN
-    assert state.tracking_code in item.subject
+    assert fa_digits(state.tracking_code) in item.subject
     assert "۱۱ روز" in item.body  # 2025-03-22 is eleven days past 2025-03-11
 
 
