@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from samad_ivr.storage.db import Pool, StorageError, connection
+from samad_ivr.storage.db import Pool, PoolConnection, StorageError, connection
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 MAX_NAME = 200
@@ -29,11 +29,9 @@ GET_SQL = f"SELECT {_COLUMNS} FROM topics WHERE center_id = $1 AND code = $2"
 LABELS_SQL = """
 SELECT DISTINCT ON (code) code, name FROM topics ORDER BY code, active DESC, center_id
 """
-INSERT_SQL = """
-INSERT INTO topics (center_id, code, name, position)
-VALUES ($1, $2, $3, (SELECT COALESCE(max(position), 0) + 1 FROM topics
-                     WHERE center_id = $1 AND position < 99))
-"""
+INSERT_SQL = "INSERT INTO topics (center_id, code, name, position) VALUES ($1, $2, $3, 0)"
+# «Other» stays last when it is last: new topics go just before it.
+LAST_CODE = "other"
 GENERATED_CODES_SQL = r"""
 SELECT code FROM topics WHERE center_id = $1 AND code ~ '^topic_[0-9]{1,9}$'
 """
@@ -76,6 +74,13 @@ def next_generated_code(taken: Iterable[str]) -> str:
     return f"topic_{max(numbers, default=0) + 1}"
 
 
+async def _renumber(conn: PoolConnection, center_id: int, order: list[str]) -> None:
+    """Positions 1..n in the order given."""
+    await conn.executemany(
+        SET_POSITION_SQL, [(center_id, c, n) for n, c in enumerate(order, start=1)]
+    )
+
+
 class TopicRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
@@ -98,7 +103,8 @@ class TopicRepository:
             return {r["code"]: r["name"] for r in await conn.fetch(LABELS_SQL)}
 
     async def add(self, center_id: int, name: str, code: str | None = None) -> str:
-        """A new active topic at the end of the list (before «other»); returns its code."""
+        """A new active topic at the end of the list (before «other» when that is last);
+        returns its code."""
         if code is not None and not CODE_RE.match(code):
             raise ValueError(f"topic code {code!r} is not lowercase latin")
         async with connection(self._pool) as conn, conn.transaction():
@@ -107,10 +113,14 @@ class TopicRepository:
             if code is None:
                 taken = [r["code"] for r in await conn.fetch(GENERATED_CODES_SQL, center_id)]
                 code = next_generated_code(taken)
+            order = [r["code"] for r in await conn.fetch(LIST_SQL, center_id)]
             try:
                 await conn.execute(INSERT_SQL, center_id, code, name)
             except asyncpg.UniqueViolationError as exc:
                 raise TopicExists(name) from exc
+            at = len(order) - 1 if order and order[-1] == LAST_CODE else len(order)
+            order.insert(at, code)
+            await _renumber(conn, center_id, order)
         return code
 
     async def rename(self, center_id: int, code: str, name: str) -> None:
@@ -139,9 +149,7 @@ class TopicRepository:
             i = order.index(code)
             j = min(max(i + step, 0), len(order) - 1)
             order.insert(j, order.pop(i))
-            await conn.executemany(
-                SET_POSITION_SQL, [(center_id, c, n) for n, c in enumerate(order, start=1)]
-            )
+            await _renumber(conn, center_id, order)
 
 
 class TopicCatalog:

@@ -43,6 +43,17 @@ async def test_a_new_topic_gets_a_generated_code_and_goes_before_other(
         await repo.add(center_id, "گاز دوم", code="gas_supply")
 
 
+async def test_a_new_topic_goes_last_once_other_is_no_longer_last(
+    db_pool: Pool, center_id: int
+) -> None:
+    repo = TopicRepository(db_pool)
+    await repo.move(center_id, "other", -3)
+    await repo.add(center_id, "برق")
+    topics = await repo.list(center_id)
+    assert topics[-1].code == "topic_1"
+    assert [t.position for t in topics] == list(range(1, 10))
+
+
 def test_generated_codes_count_on_from_the_highest_in_use() -> None:
     assert next_generated_code([]) == "topic_1"
     assert next_generated_code(["topic_2", "topic_10"]) == "topic_11"
