@@ -11,13 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from lifecycle.browsing import logged_in, portal_settings
 from national.factories import make_call
 from playwright.async_api import Browser
 
 from samad_ivr.domain.deadlines import DeadlinePolicy
 from samad_ivr.domain.spoken import format_jalali_date
 from samad_ivr.jobs.deadline_reminders import remind_agencies
-from samad_ivr.settings import Settings
 from samad_ivr.storage.accounts import AccountRepository, NewUser, Role
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.deadlines import DeadlineRecomputer
@@ -37,11 +37,7 @@ ALL_DAY = (time(0), time.max)
 async def served(
     database_url: str, db_pool: Pool, serve_app: Any, tmp_path: Path
 ) -> AsyncIterator[tuple[str, RequestState, RequestState]]:
-    settings = Settings.from_env({
-        "SAMAD_DATABASE_URL": database_url, "SAMAD_WEB_BIND": "127.0.0.1:0",
-        "SAMAD_RECORDINGS_DIR": str(tmp_path / "recordings"),
-        "SAMAD_ATTACHMENTS_DIR": str(tmp_path / "attachments"),
-    })  # fmt: skip
+    settings = portal_settings(database_url, tmp_path)
     roster = RosterRepository(db_pool)
     hamedan = await roster.ensure_center("hamedan", "همدان", "samad-hamedan")
     agency = await roster.ensure_agency(hamedan, "ادارهٔ کل راه و شهرسازی")
@@ -83,14 +79,7 @@ async def test_the_agency_sees_its_reminder_and_why_the_deadline_moved(
     assert before.due_on is not None
     assert after.due_on is not None
     assert after.due_on > before.due_on
-    page = await browser.new_page(locale="fa-IR", viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(f"{url}/agency")
-    await page.fill("#username", "roads-staff")
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_url(f"{url}/agency")
+    page, errors = await logged_in(browser, url, "/agency", "roads-staff", PASSWORD)
     notices = await page.inner_text(".notices")
     new_due, old_due = format_jalali_date(after.due_on), format_jalali_date(before.due_on)
     assert "یادآوری: مهلت پاسخ درخواست" in notices
