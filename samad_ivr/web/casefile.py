@@ -76,7 +76,8 @@ def size_text(size: int) -> str:
         return f"{fa_digits(size)} بایت"
     if size < 1024 * 1024:
         return f"{fa_digits(round(size / 1024))} کیلوبایت"
-    return f"{fa_digits(f'{size / 1024 / 1024:.1f}').replace('.', '٫')} مگابایت"
+    mib = f"{size / 1024 / 1024:.1f}".removesuffix(".0")
+    return f"{fa_digits(mib).replace('.', '٫')} مگابایت"
 
 
 def days_left_text(left: int | None) -> str:

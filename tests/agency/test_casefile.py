@@ -118,5 +118,6 @@ def test_sizes_and_days_left_read_as_persian() -> None:
     assert size_text(900) == "۹۰۰ بایت"
     assert size_text(2048) == "۲ کیلوبایت"
     assert size_text(3 * 1024 * 1024 + 300_000) == "۳٫۳ مگابایت"
+    assert size_text(5 * 1024 * 1024) == "۵ مگابایت"
     assert days_left_text(0) == "امروز آخرین روز مهلت"
     assert days_left_text(None) == "—"

@@ -98,7 +98,18 @@ async def test_agency_staff_answer_with_a_pdf_and_the_citizen_gets_an_sms(
         await asyncio.sleep(0.1)
     assert await _audited(db_pool) >= 1
 
-    await page.fill("#answer-body", "گروه راهداری از فردا جاده را بازسازی می‌کند؛ گزارش پیوست است.")
+    answer = "گروه راهداری از فردا جاده را بازسازی می‌کند؛ گزارش پیوست است."
+    await page.fill("#answer-body", answer)
+    # A page saved as ".pdf" is refused by its bytes, and the typed answer comes back.
+    await page.set_input_files(
+        "input[name=files]",
+        files=[{"name": "نامه.pdf", "mimeType": "application/pdf", "buffer": b"<html>hi</html>"}],
+    )
+    await page.click(".answer-form button[type=submit]")
+    await page.wait_for_selector(".errors")
+    assert "پروندهٔ PDF، JPEG یا PNG نیست" in await page.inner_text(".errors")
+    assert await page.input_value("#answer-body") == answer
+    await page.screenshot(path=str(ARTIFACTS / "agency_refused.png"), full_page=True)
     await page.set_input_files(
         "input[name=files]",
         files=[{"name": "گزارش راهداری.pdf", "mimeType": "application/pdf", "buffer": PDF}],
