@@ -134,3 +134,48 @@ async def test_agency_staff_answer_with_a_pdf_and_the_citizen_gets_an_sms(
     assert saved is not None
     assert await asyncio.to_thread(Path(saved).read_bytes) == PDF
     assert errors == []
+
+
+async def test_an_oversized_file_gets_the_persian_413_page_in_the_browser(
+    database_url: str, db_pool: Pool, serve_app: Any, tmp_path: Path, browser: Browser
+) -> None:
+    settings = Settings.from_env({
+        "SAMAD_DATABASE_URL": database_url, "SAMAD_WEB_BIND": "127.0.0.1:0",
+        "SAMAD_RECORDINGS_DIR": str(tmp_path / "recordings"),
+        "SAMAD_ATTACHMENTS_DIR": str(tmp_path / "attachments"),
+        "SAMAD_ATTACHMENT_MAX_BYTES": str(1024 * 1024),
+    })  # fmt: skip
+    roster = RosterRepository(db_pool)
+    hamedan = await roster.ensure_center("hamedan", "همدان", "samad-hamedan")
+    agency = await roster.ensure_agency(hamedan, "ادارهٔ کل راه و شهرسازی")
+    call = await make_call(db_pool, hamedan, settings.recordings_dir, tracking_code=CODE)
+    async with db_pool.acquire() as conn:
+        request_id = int(await conn.fetchval("SELECT id FROM requests WHERE call_id = $1",
+                                             call.call_id))  # fmt: skip
+    await RequestLifecycle(db_pool, DeadlinePolicy()).assign(
+        request_id, agency_id=agency, topic="other", actor=Actor.named("intake"),
+        now=datetime.now(UTC),
+    )  # fmt: skip
+    staff = NewUser("roads-staff", "مریم احمدی", Role.AGENCY_STAFF, hamedan, None, agency)
+    await AccountRepository(db_pool).create_user(staff, await hash_password(PASSWORD))
+    async with serve_app(settings, db_pool, [setup_agency, national_feature()]) as url:
+        page = await browser.new_page(locale="fa-IR")
+        await page.goto(f"{url}/agency/requests/{request_id}")
+        await page.fill("#username", "roads-staff")
+        await page.fill("#password", PASSWORD)
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"{url}/agency/requests/{request_id}")
+        await page.fill("#answer-body", "پاسخ با پیوست بزرگ")
+        big = PDF + b"0" * (8 * 1024 * 1024)  # eight times the limit
+        await page.set_input_files(
+            "input[name=files]",
+            files=[{"name": "بزرگ.pdf", "mimeType": "application/pdf", "buffer": big}],
+        )
+        async with page.expect_response(lambda r: "/agency/answers/" in r.url) as reply:
+            await page.click(".answer-form button[type=submit]")
+        assert (await reply.value).status == 413
+        await page.wait_for_selector(".errors")
+        assert "بزرگ‌تر از ۱ مگابایت" in await page.inner_text(".errors")
+        assert await page.input_value("#answer-body") == "پاسخ با پیوست بزرگ"
+    async with db_pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM request_answers") == 0
