@@ -4,7 +4,7 @@ deadline), one keyset page at a time, for the province admin's assignment queue.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
@@ -89,14 +89,12 @@ class QueuePage:
     total: int
 
 
+# The queries select exactly the row's fields, under the same names.
+_FIELDS = tuple(f.name for f in fields(QueuedRequest))
+
+
 def _row(r: asyncpg.Record) -> QueuedRequest:
-    return QueuedRequest(
-        id=r["id"], tracking_code=r["tracking_code"], created_at=r["created_at"],
-        caller_e164=r["caller_e164"], summary=r["summary"], topic=r["topic"],
-        topic_name=r["topic_name"], agency_id=r["agency_id"], agency_name=r["agency_name"],
-        official_name=r["official_name"], version=r["version"], status=r["status"],
-        due_on=r["due_on"],
-    )  # fmt: skip
+    return QueuedRequest(**{name: r[name] for name in _FIELDS})
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
