@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,6 +186,27 @@ class AttachmentStore:
 
     async def remove_staged(self, staged: StagedFile) -> None:
         await asyncio.to_thread(staged.path.unlink, missing_ok=True)
+
+    async def sweep_incoming(self, older_than_seconds: float) -> int:
+        """Remove staging files left by a process that stopped mid-upload (nothing names
+        them); returns how many.  Younger ones may belong to an upload in progress."""
+
+        def sweep() -> int:
+            folder = self._root / _INCOMING
+            if not folder.is_dir():
+                return 0
+            cutoff = time.time() - older_than_seconds
+            removed = 0
+            for path in folder.iterdir():
+                try:
+                    if path.is_file() and path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+                except FileNotFoundError:
+                    continue  # finished or discarded meanwhile
+            return removed
+
+        return await asyncio.to_thread(sweep)
 
     async def exists(self, sha256: str) -> bool:
         return await asyncio.to_thread(self.path_of(sha256).is_file)

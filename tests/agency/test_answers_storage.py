@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -164,3 +166,18 @@ async def test_two_answers_at_once_one_wins_and_the_other_writes_nothing(
     async with db_pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM request_answers") == 1
         assert await conn.fetchval("SELECT count(*) FROM sms_outbox") == 1
+
+
+async def test_staging_files_left_by_a_stopped_process_are_swept_and_fresh_ones_kept(
+    store: AttachmentStore,
+) -> None:
+    fresh = await store.incoming("new.pdf")  # an upload in progress
+    await fresh.write(PDF[:100])
+    left = store.root / ".incoming" / ("0" * 32)  # what a process that died left behind
+    left.write_bytes(PDF[:100])
+    os.utime(left, (time.time() - 7200, time.time() - 7200))
+    assert await store.sweep_incoming(3600) == 1
+    assert not left.exists()
+    assert len(list((store.root / ".incoming").iterdir())) == 1
+    await fresh.discard()
+    assert list((store.root / ".incoming").iterdir()) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from samad_ivr.sms.templates import TemplateRepository
@@ -16,6 +18,11 @@ from samad_ivr.web.agency.common import ANSWERS, ATTACHMENTS, CASEFILES, PORTAL
 from samad_ivr.web.agency.views import setup_agency_views
 from samad_ivr.web.app import DEPS
 from samad_ivr.web.attachments import setup_attachments
+
+log = logging.getLogger(__name__)
+
+# An upload is a few seconds; a staging file a day old was left by a stopped process.
+STALE_UPLOAD_SECONDS = 24 * 3600
 
 
 def setup_agency(app: web.Application) -> None:
@@ -32,3 +39,10 @@ def setup_agency(app: web.Application) -> None:
     setup_agency_answers(app)
     setup_agency_api(app)
     setup_attachments(app, store)
+
+    async def sweep(_app: web.Application) -> None:
+        removed = await store.sweep_incoming(STALE_UPLOAD_SECONDS)
+        if removed:
+            log.warning("attachments: removed %d unfinished uploads", removed)
+
+    app.on_startup.append(sweep)
