@@ -79,6 +79,7 @@ def _operation(
     request_schema: Mapping[str, Any] | None,
     response_schema: Mapping[str, Any] | None,
     status: int,
+    errors: Iterable[int] = (),
 ) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
         {"name": n, "in": "path", "required": True, "schema": {"type": t}} for n, t in path_params
@@ -90,6 +91,7 @@ def _operation(
     ]
     codes = {401, 403} | ({400, 422} if params or request_schema else set())
     codes |= {404} if path_params else set()
+    codes |= set(errors)
     ok = {"description": "OK", "content": {"application/json": {"schema": response_schema or {}}}}
     responses: dict[str, Any] = {str(status): ok}
     for code in sorted(codes):
@@ -243,11 +245,15 @@ def api_route(
     response_schema: Mapping[str, Any] | None = None,
     roles: Iterable[Role] = ALL_ROLES,
     status: int = 200,
+    errors: Iterable[int] = (),
     description: str = "",
     tags: Iterable[str] = (),
     operation_id: str | None = None,
 ) -> None:
-    """Register `handler` at `/api/v1{path}` (aiohttp path syntax), documented and guarded."""
+    """Register `handler` at `/api/v1{path}` (aiohttp path syntax), documented and guarded.
+
+    `errors` names statuses the handler answers besides the ones every route documents
+    (401, 403, and 400/404/422 when it takes input), e.g. 409 for a conflict."""
     method = method.upper()
     if not path.startswith("/") or path.startswith("/api/"):
         raise ValueError(f"give the path below {API_PREFIX}, starting with '/': {path!r}")
@@ -263,7 +269,7 @@ def api_route(
         for m in _PATH_PARAM.finditer(path)
     ]
     operation = _operation(
-        method, path_params, query_schema, request_schema, response_schema, status
+        method, path_params, query_schema, request_schema, response_schema, status, errors
     )
     operation |= {
         "operationId": operation_id or str(getattr(handler, "__name__", f"{method} {path}")),

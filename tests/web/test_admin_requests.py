@@ -213,4 +213,5 @@ async def test_the_api_assigns_and_answers_409_and_422_in_json(
     missing = await client.post("/api/v1/requests/999999999/assign", json=body, headers=headers)
     assert missing.status == 404
     spec = await (await client.get("/api/openapi.json")).json()
-    assert "/requests/{request_id}/assign" in spec["paths"]
+    operation = spec["paths"]["/requests/{request_id}/assign"]["post"]
+    assert {"200", "404", "409", "422"} <= set(operation["responses"])

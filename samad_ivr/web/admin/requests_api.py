@@ -87,6 +87,6 @@ def setup_request_api(app: web.Application) -> None:
         summary="Assign or reassign a request to an agency and a topic",
         description="Starts the agency's deadline.  409 when the request's status does not "
         "allow it or `version` is stale; 422 for an agency or topic of another province.",
-        request_schema=ASSIGN_BODY, response_schema=STATE_SCHEMA, roles=ROLES,
+        request_schema=ASSIGN_BODY, response_schema=STATE_SCHEMA, roles=ROLES, errors=[409],
         tags=["requests"], operation_id="assign_request",
     )  # fmt: skip
