@@ -51,7 +51,10 @@ async def test_the_reminder_text_is_listed_with_its_shipped_body(as_role: AdminC
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("یادآوری\n{code}\n{agency}", "جای‌نمای «{agency}» شناخته نیست"),
+        (
+            "یادآوری\n{code}\n{agency}",
+            "جای‌نمای «{agency}» شناخته نیست؛ فقط این‌ها مجازند: {code}، {due_on}.",
+        ),
         ("یادآوری درخواست {code} تا {due_on}", "{code} باید به‌تنهایی در یک سطر باشد"),
     ],
     ids=["placeholder-of-another-text", "code-not-alone"],

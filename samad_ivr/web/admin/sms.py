@@ -102,10 +102,12 @@ def clean_body(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").translate(_ARABIC_LETTERS).strip()
 
 
-def persian_error(exc: TemplateError) -> str:
+def persian_error(exc: TemplateError, key: str) -> str:
     """`validate_template`'s message for the admin, in Persian."""
     message = str(exc)
-    allowed = "، ".join("{" + name + "}" for name in PLACEHOLDERS)
+    # Only the placeholders of this text: another text's {agency} is refused here.
+    own = TEMPLATE_FIELDS.get(key, frozenset())
+    allowed = "، ".join("{" + name + "}" for name in PLACEHOLDERS if name in own)
     if message.startswith("unbalanced braces"):
         return "آکولادها جفت نیستند. برای نوشتن خودِ آکولاد «{{» یا «}}» بنویسید."
     if message.startswith("unknown template"):
@@ -203,7 +205,7 @@ async def save_template(request: web.Request) -> web.Response:
         try:
             await TemplateRepository(pool(request)).save(key, body, c.user.username)
         except TemplateError as exc:
-            error = persian_error(exc)
+            error = persian_error(exc, key)
     if error is not None:
         return _edit_page(request, c, key, body, stored, errors=[error], status=422)
     raise redirect(f"/admin/sms/templates/{key}", "template_saved")
