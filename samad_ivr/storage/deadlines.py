@@ -27,7 +27,7 @@ from typing import Any
 from samad_ivr.domain.deadlines import MAX_SCAN_DAYS, DeadlinePolicy
 from samad_ivr.domain.spoken import format_jalali_date
 from samad_ivr.storage.db import AnyConnection, Pool, connection, require_aware
-from samad_ivr.storage.lifecycle import Actor
+from samad_ivr.storage.lifecycle import CALENDAR_LOCK_KEY, Actor
 
 __all__ = [
     "RECOMPUTE_JOB",
@@ -46,7 +46,8 @@ RECOMPUTE_JOB = "holiday_recompute"
 RECOMPUTE_TIMEOUT = 300.0
 
 # Its own key space ('calendar:'), apart from the SMS and migration locks.
-LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('calendar:' || $1::int, 0))"
+# Exclusive; RequestLifecycle takes the shared side while it sets a deadline.
+LOCK_SQL = f"SELECT pg_advisory_xact_lock({CALENDAR_LOCK_KEY})"
 
 # Which dates the history notes may name: the waiting requests' span.
 SPAN_SQL = """

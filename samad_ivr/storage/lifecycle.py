@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from samad_ivr.domain.deadlines import (
+    MAX_SCAN_DAYS,
     Deadline,
     DeadlineMode,
     DeadlinePolicy,
@@ -52,10 +53,17 @@ __all__ = [
     "load_calendar",
 ]
 
-# A deadline is never more than a year and a half of closures away from its start.
-CALENDAR_HORIZON_DAYS = 550
+# As far as the domain ever scans for working days, so Python and SQL agree.
+CALENDAR_HORIZON_DAYS = MAX_SCAN_DAYS
 
 LOCK_SQL = f"SELECT {STATE_COLUMNS} FROM requests r WHERE r.id = $1 FOR UPDATE"
+CENTER_OF_SQL = "SELECT center_id FROM requests WHERE id = $1"
+# Shared side of the lock samad_ivr.storage.deadlines takes (same key) while it changes a
+# center's calendar and recomputes its deadlines: a deadline set now waits for that change
+# to commit and is computed from the new calendar, or the recomputation waits for it.
+CALENDAR_LOCK_KEY = "hashtextextended('calendar:' || $1::int, 0)"
+CALENDAR_SHARED_LOCK_SQL = f"SELECT pg_advisory_xact_lock_shared({CALENDAR_LOCK_KEY})"
+DEADLINE_ACTIONS = frozenset({Action.ASSIGN, Action.SEND_BACK})
 GET_SQL = f"SELECT {STATE_COLUMNS} FROM requests r WHERE r.id = $1"
 GET_BY_CODE_SQL = f"SELECT {STATE_COLUMNS} FROM requests r WHERE r.tracking_code = $1"
 HISTORY_SQL = f"""
@@ -250,6 +258,12 @@ class RequestLifecycle:
         it cannot be taken.  `deadline_days` is the new deadline of a send-back."""
         require_aware(now, "now")
         async with connection(self._pool) as conn, conn.transaction():
+            # Before the row lock, always in this order, so it cannot deadlock with a
+            # recomputation (which holds the calendar lock and then locks rows).
+            if action in DEADLINE_ACTIONS:
+                center_id = await conn.fetchval(CENTER_OF_SQL, request_id)
+                if center_id is not None:
+                    await conn.execute(CALENDAR_SHARED_LOCK_SQL, center_id)
             row = await conn.fetchrow(LOCK_SQL, request_id)
             if row is None:
                 raise RequestNotFound(f"request {request_id} does not exist")

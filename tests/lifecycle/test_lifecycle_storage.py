@@ -137,3 +137,32 @@ async def test_history_refuses_update_and_delete(db_pool: Pool, request_id: int)
             )
             == 1
         )
+
+
+async def test_an_assignment_during_a_holiday_change_waits_and_counts_the_new_holiday(
+    db_pool: Pool, lifecycle: RequestLifecycle, request_id: int, agency_id: int, center_id: int
+) -> None:
+    # An admin's holiday change, still open: the closed day is written and the calendar
+    # lock held (as samad_ivr.storage.deadlines does), not yet committed.
+    admin = await db_pool.acquire()
+    try:
+        tx = admin.transaction()
+        await tx.start()
+        await admin.execute(
+            "INSERT INTO closed_days (center_id, day, name) VALUES ($1, '2025-03-11', 'تعطیل')",
+            center_id,
+        )
+        await admin.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('calendar:' || $1::int, 0))",
+            center_id,
+        )
+        assigning = asyncio.create_task(
+            lifecycle.assign(request_id, agency_id=agency_id, topic="other", actor=DESK, now=NOW)
+        )
+        await asyncio.sleep(0.3)
+        assert not assigning.done()  # waits for the calendar change
+        await tx.commit()
+        state = await asyncio.wait_for(assigning, 10)
+    finally:
+        await db_pool.release(admin)
+    assert state.due_on == date(2025, 3, 12)
