@@ -39,7 +39,7 @@ _FROM = "FROM calls c\nLEFT JOIN requests r ON r.call_id = c.id\n"
 # `queue_wait_seconds` is what the queue recorded (QEHOLDTIME, or enter-to-hangup); calls
 # that never queued have NULL there, which count(), width_bucket() and the percentiles
 # skip.  Each query is a plain (parallel, hashed) aggregate over the same range; only the
-# percentiles sort, and only the calls that waited; only topics need the requests.
+# percentiles sort, and only the calls that waited; only REQUESTS_SQL needs the requests.
 DAYS_SQL = """
 SELECT (c.started_at AT TIME ZONE {tz})::date AS day, count(*) AS calls,
        count(*) FILTER (WHERE c.disposition = 'answered') AS answered,
@@ -73,24 +73,20 @@ LEFT JOIN officials o ON o.id = per.official_id
 LEFT JOIN centers ce ON ce.id = o.center_id
 """
 
-TOPICS_SQL = """
-SELECT r.topic, count(*) AS requests
-{from_}{where}GROUP BY r.topic
-ORDER BY requests DESC, r.topic NULLS LAST
-"""
-
-# How the agencies answered these calls' requests (the latest answer of each), and the
-# requests at the long stop (a second escalation, still open), per day and per province
-# in one pass over the range.
-LIFECYCLE_SQL = """
+# The requests of these calls, in one pass over the range grouped three ways: per topic;
+# and per day and per province, how the agencies answered (the latest answer of each) and
+# how many are at the long stop (a second escalation, still open).
+REQUESTS_SQL = """
 WITH per AS (
-    SELECT GROUPING(c.center_id) AS not_center, (c.started_at AT TIME ZONE {tz})::date AS day,
-           c.center_id,
+    SELECT GROUPING(c.center_id) AS not_center, GROUPING(r.topic) AS not_topic,
+           (c.started_at AT TIME ZONE {tz})::date AS day, c.center_id, r.topic,
+           count(*) AS requests,
            count(*) FILTER (WHERE r.answered_late = false) AS on_time,
            count(*) FILTER (WHERE r.answered_late) AS late,
            count(*) FILTER (WHERE r.long_stop_at IS NOT NULL AND r.status <> 'closed')
                AS long_stop
-    {from_}{where}GROUP BY GROUPING SETS (((c.started_at AT TIME ZONE {tz})::date), (c.center_id))
+    {from_}{where}GROUP BY GROUPING SETS (
+        ((c.started_at AT TIME ZONE {tz})::date), (c.center_id), (r.topic))
 )
 SELECT per.*, ce.name AS center_name FROM per LEFT JOIN centers ce ON ce.id = per.center_id
 """
@@ -252,8 +248,7 @@ class DashboardRepository:
                 WAIT_BUCKETS_SQL, search, "c.queue_wait_seconds IS NOT NULL", edges=WAIT_EDGES
             ),
             _statement(OFFICIALS_SQL, search),
-            _statement(TOPICS_SQL, search, "r.id IS NOT NULL"),
-            _statement(LIFECYCLE_SQL, search, "r.id IS NOT NULL", tz=tz.key),
+            _statement(REQUESTS_SQL, search, "r.id IS NOT NULL", tz=tz.key),
         )
         try:
             async with (
@@ -264,12 +259,16 @@ class DashboardRepository:
                 results = [await conn.fetch(sql, *args) for sql, args in statements]
         except asyncpg.QueryCanceledError as exc:
             raise DashboardTooSlow(str(exc)) from exc
-        day_rows, wait_rows, bucket_rows, official_rows, topic_rows, life_rows = results
+        day_rows, wait_rows, bucket_rows, official_rows, request_rows = results
         by_day = {r["day"]: r for r in day_rows}
         waits_by_day = {r["day"]: r for r in wait_rows}
-        life_by_day = {r["day"]: r for r in life_rows if r["not_center"]}
+        life_by_day = {r["day"]: r for r in request_rows if r["not_center"] and r["not_topic"]}
+        topics = sorted(
+            (TopicStats(r["topic"], r["requests"]) for r in request_rows if not r["not_topic"]),
+            key=lambda t: (-t.requests, t.topic is None, t.topic or ""),
+        )
         centers = sorted(
-            (_center(r) for r in life_rows if not r["not_center"]),
+            (_center(r) for r in request_rows if not r["not_center"]),
             key=lambda c: (c.center_id is None, c.name or "", c.center_id or 0),
         )
         buckets = [0] * len(WAIT_EDGES)
@@ -292,6 +291,6 @@ class DashboardRepository:
             calls_without_official=sum(
                 r["calls"] for r in official_rows if r["official_id"] is None
             ),
-            topics=tuple(TopicStats(r["topic"], r["requests"]) for r in topic_rows),
+            topics=tuple(topics),
             centers=tuple(c for c in centers if c.on_time or c.late or c.long_stop),
         )
