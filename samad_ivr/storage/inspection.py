@@ -14,8 +14,6 @@ them in the timeline) and never in the append-only history.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,6 +28,7 @@ from samad_ivr.domain.deadlines import compute_deadline, is_overdue
 from samad_ivr.domain.lifecycle import OPEN_STATUSES, Status
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.storage.db import Pool, PoolConnection, StorageError, connection, require_aware
+from samad_ivr.storage.keyset import parts_token, token_parts
 from samad_ivr.storage.lifecycle import RequestLifecycle, RequestState, Within, load_calendar
 from samad_ivr.storage.search import Where
 
@@ -157,25 +156,19 @@ class QueueCursor:
 
     def token(self) -> str:
         day = "-" if self.due_on is None else self.due_on.strftime("%Y%m%d")
-        return base64.urlsafe_b64encode(f"{day}.{self.request_id}".encode()).decode().rstrip("=")
+        return parts_token(day, self.request_id)
 
     @classmethod
     def parse(cls, token: str) -> QueueCursor | None:
         """None for anything we did not issue."""
-        if not token or len(token) > 64:
+        parts = token_parts(token, _CURSOR_RE)
+        if parts is None:
             return None
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return None
-        match = _CURSOR_RE.fullmatch(raw)
-        if match is None:
-            return None
-        try:
-            day = None if match[1] == "-" else datetime.strptime(match[1], "%Y%m%d").date()
+            day = None if parts[0] == "-" else datetime.strptime(parts[0], "%Y%m%d").date()
         except ValueError:
             return None
-        return cls(day, int(match[2]))
+        return cls(day, int(parts[1]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,6 @@ applied when the column exists, which is checked once per repository.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,6 +23,7 @@ import asyncpg
 from samad_ivr.domain.deadlines import is_overdue
 from samad_ivr.domain.lifecycle import Status
 from samad_ivr.storage.db import Pool, connection, require_aware
+from samad_ivr.storage.keyset import parse_pair, parts_token
 
 __all__ = [
     "CallHit", "CallSearch", "CallSearchRepository", "Cursor", "Overdue", "SearchPage",
@@ -36,7 +34,6 @@ MAX_LIMIT = 200
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
-_CURSOR_RE = re.compile(r"^([0-9]{1,19})\.([0-9]{1,19})$")
 
 # Fragments: (SQL with `{}` for the parameter number, python value).  Only these exist.
 _SELECT = """
@@ -69,27 +66,19 @@ class Cursor:
     call_id: int
 
     def token(self) -> str:
-        micros = (self.started_at - _EPOCH) // _MICRO
-        raw = f"{micros}.{self.call_id}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return parts_token((self.started_at - _EPOCH) // _MICRO, self.call_id)
 
     @classmethod
     def parse(cls, token: str) -> Cursor | None:
         """None for anything we did not issue."""
-        if not token or len(token) > 64:
+        pair = parse_pair(token)
+        if pair is None:
             return None
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return None
-        match = _CURSOR_RE.fullmatch(raw)
-        if match is None:
-            return None
-        try:
-            at = _EPOCH + int(match[1]) * _MICRO
+            at = _EPOCH + pair[0] * _MICRO
         except (OverflowError, OSError, ValueError):
             return None
-        return cls(at, int(match[2]))
+        return cls(at, pair[1])
 
 
 @dataclass(frozen=True, slots=True)
