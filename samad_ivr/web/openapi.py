@@ -118,6 +118,13 @@ def api_query(request: web.Request) -> dict[str, Any]:
     return query
 
 
+def api_query_text(request: web.Request) -> dict[str, str]:
+    """`api_query` as the text a form's parser reads (booleans as `true`/`false`)."""
+    return {
+        k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in api_query(request).items()
+    }
+
+
 def api_body(request: web.Request) -> dict[str, Any]:
     """The validated JSON body of an `api_route` call ({} when it takes none)."""
     body: dict[str, Any] = request.get(_BODY_KEY, {})

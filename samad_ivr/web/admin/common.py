@@ -21,6 +21,7 @@ from samad_ivr.storage.audit import Actor
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.roster import CenterRow
 from samad_ivr.storage.roster_edit import RosterEditor
+from samad_ivr.web import paths
 from samad_ivr.web.app import DEPS, WebDeps
 from samad_ivr.web.security import Role, User, http_error, require_user
 
@@ -76,10 +77,7 @@ def pool(request: web.Request) -> Pool:
 
 def path_int(request: web.Request, name: str) -> int:
     """An integer path segment; anything else is a 404, not a 500."""
-    text = request.match_info.get(name, "")
-    if not text.isascii() or not text.isdigit() or len(text) > 9:
-        raise http_error(request, 404, "not_found", NOT_FOUND)
-    return int(text)
+    return paths.path_int(request, name, not_found, max_digits=9)
 
 
 async def admin_center(request: web.Request) -> AdminContext:

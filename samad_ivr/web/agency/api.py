@@ -17,7 +17,7 @@ from samad_ivr.storage.casefile import CaseFile
 from samad_ivr.web.agency.common import PORTAL, agency_user, now, path_id
 from samad_ivr.web.agency.filters import LISTED_STATUSES, parse_agency_filters
 from samad_ivr.web.agency.views import load_case
-from samad_ivr.web.openapi import api_query, api_route
+from samad_ivr.web.openapi import api_query_text, api_route
 from samad_ivr.web.security import ApiError, Role
 
 _TEXT = {"type": "string", "maxLength": 100}
@@ -78,8 +78,7 @@ def row_json(r: AgencyRequestRow, today: date) -> dict[str, Any]:
 async def list_requests(request: web.Request) -> web.Response:
     who = await agency_user(request)
     portal = request.config_dict[PORTAL]
-    values = {k: str(v).lower() if isinstance(v, bool) else str(v)
-              for k, v in api_query(request).items()}  # fmt: skip
+    values = api_query_text(request)
     today = now().astimezone(who.tz).date()
     topics = {code for code, _ in await portal.topics(who.agency.center_id)}
     try:

@@ -21,6 +21,7 @@ from samad_ivr.storage.answers import AnswerWriter
 from samad_ivr.storage.attachments import AttachmentStore
 from samad_ivr.storage.casefile import CaseFileRepository
 from samad_ivr.web.casefile import days_left_text, local_text, status_fa
+from samad_ivr.web.paths import path_int
 from samad_ivr.web.security import Role, User, http_error, require_user
 
 PORTAL = web.AppKey("agency_portal", AgencyPortalRepository)
@@ -62,10 +63,7 @@ def not_found(request: web.Request) -> web.HTTPException:
 
 
 def path_id(request: web.Request, name: str) -> int:
-    text = request.match_info.get(name, "")
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise not_found(request)
-    return int(text)
+    return path_int(request, name, not_found)
 
 
 def render(

@@ -22,6 +22,7 @@ from samad_ivr.admin.jalali import InputError, fa_digits, normalise
 from samad_ivr.storage.casefile import CaseFileRepository
 from samad_ivr.storage.inspection import InspectionRepository
 from samad_ivr.storage.lifecycle import RequestLifecycle
+from samad_ivr.web.paths import path_int
 from samad_ivr.web.security import Role, User, http_error, require_user
 
 __all__ = [
@@ -84,10 +85,7 @@ def not_found(request: web.Request) -> web.HTTPException:
 
 
 def path_id(request: web.Request, name: str) -> int:
-    text = request.match_info.get(name, "")
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise not_found(request)
-    return int(text)
+    return path_int(request, name, not_found)
 
 
 def free_text(raw: object) -> str:

@@ -39,6 +39,7 @@ from samad_ivr.web.inspector.common import (
     viewer,
 )
 from samad_ivr.web.openapi import api_query, api_route
+from samad_ivr.web.paths import next_page_link
 from samad_ivr.web.security import ApiError
 
 QUEUE_FA: dict[Queue, str] = {
@@ -170,13 +171,6 @@ def _queue_of(request: web.Request, text: str) -> Queue:
         raise not_found(request) from None
 
 
-def _next_link(request: web.Request, page: QueuePage) -> str | None:
-    if page.next_cursor is None:
-        return None
-    query = {k: v for k, v in request.query.items() if k in (*FILTERS, "queue")}
-    return str(request.rel_url.with_query({**query, "cursor": page.next_cursor.token()}))
-
-
 async def queue_page(request: web.Request) -> web.Response:
     center_id = path_id(request, "center_id")
     user = viewer(request, center_id)
@@ -198,7 +192,8 @@ async def queue_page(request: web.Request) -> web.Response:
         agencies=await repo.agencies(center_id), topics=await repo.topics(center_id),
         statuses={s.value: STATUS_FA[s] for s in OPEN_STATUSES}, errors=errors,
         centers=await repo.centers() if user.is_national else [],
-        next_link=_next_link(request, page), day=day_text,
+        next_link=next_page_link(request, page.next_cursor, (*FILTERS, "queue")),
+        day=day_text,
         left=lambda due: days_left_text(days_left(due, today)) if due else "—",
         when=lambda instant: local_text(instant, center.tz),
     )  # fmt: skip

@@ -20,7 +20,6 @@ from samad_ivr.storage.search import CallHit, SearchPage
 from samad_ivr.web.national.common import (
     NATIONAL_VIEW_ROLES,
     SEARCH,
-    api_filter_values,
     center_choices,
     filter_link,
     national_user,
@@ -28,7 +27,8 @@ from samad_ivr.web.national.common import (
     timezone,
     visible_centers,
 )
-from samad_ivr.web.openapi import api_route
+from samad_ivr.web.openapi import api_query_text, api_route
+from samad_ivr.web.paths import next_page_link
 from samad_ivr.web.security import ApiError
 from samad_ivr.web.topic_names import setup_topic_catalog, topic_catalog
 
@@ -105,7 +105,7 @@ def call_json(hit: CallHit, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
 async def api_calls(request: web.Request) -> web.Response:
     user = national_user(request)
     tz = timezone(request)
-    query = api_filter_values(request)
+    query = api_query_text(request)
     now = datetime.now(UTC)
     try:
         search = parse_search(query, visible_centers=visible_centers(user), tz=tz, now=now)
@@ -117,13 +117,6 @@ async def api_calls(request: web.Request) -> web.Response:
         "next_cursor": page.next_cursor.token() if page.next_cursor else None,
         "topic_filter_supported": page.topic_supported,
     })  # fmt: skip
-
-
-def _next_link(request: web.Request, page: SearchPage) -> str | None:
-    if page.next_cursor is None:
-        return None
-    query = {k: v for k, v in request.query.items() if k in FILTER_FIELDS}
-    return str(request.rel_url.with_query({**query, "cursor": page.next_cursor.token()}))
 
 
 async def calls_page(request: web.Request) -> web.Response:
@@ -142,7 +135,8 @@ async def calls_page(request: web.Request) -> web.Response:
         request, "national/calls.html", user, values=values, page=page,
         centers=await center_choices(request, user), statuses=STATUS_NAMES,
         topics=await topic_catalog(request).labels() if page.topic_supported else {},
-        next_link=_next_link(request, page), errors=errors, may_listen=True,
+        next_link=next_page_link(request, page.next_cursor, FILTER_FIELDS), errors=errors,
+        may_listen=True,
         overdue={h.id for h in page.hits if h.overdue(now, tz.key)}, jalali=jalali_text,
         dashboard_link=filter_link("/national/dashboard", values),
     )  # fmt: skip

@@ -28,7 +28,7 @@ from samad_ivr.storage.roster import CenterRow
 from samad_ivr.storage.roster_edit import RosterEditor
 from samad_ivr.storage.search import CallSearchRepository
 from samad_ivr.web.app import DEPS
-from samad_ivr.web.openapi import api_query
+from samad_ivr.web.paths import path_int
 from samad_ivr.web.security import Role, User, http_error, require_user
 
 NATIONAL_VIEW_ROLES = (Role.SUPERUSER, Role.NATIONAL_LISTENER, Role.PROVINCE_ADMIN)
@@ -63,13 +63,6 @@ async def center_choices(request: web.Request, user: User) -> list[CenterRow]:
     return [c for c in centers if visible is None or c.id in visible]
 
 
-def api_filter_values(request: web.Request) -> dict[str, str]:
-    """An API call's validated query as the text the filter parser reads."""
-    return {
-        k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in api_query(request).items()
-    }
-
-
 def filter_link(path: str, values: Mapping[str, str]) -> str:
     """`path` with the filled-in filters of `values` as its query (search <-> dashboard)."""
     return str(URL(path).with_query({k: v for k, v in values.items() if k in FILTER_FIELDS and v}))
@@ -94,10 +87,7 @@ def not_found(request: web.Request) -> web.HTTPException:
 
 
 def path_id(request: web.Request, name: str) -> int:
-    text = request.match_info.get(name, "")
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise not_found(request)
-    return int(text)
+    return path_int(request, name, not_found)
 
 
 def timezone(request: web.Request) -> ZoneInfo:

@@ -29,7 +29,6 @@ from samad_ivr.web.national.calls import STATUS_NAMES
 from samad_ivr.web.national.common import (
     DASHBOARD,
     NATIONAL_VIEW_ROLES,
-    api_filter_values,
     center_choices,
     filter_link,
     national_user,
@@ -37,7 +36,7 @@ from samad_ivr.web.national.common import (
     timezone,
     visible_centers,
 )
-from samad_ivr.web.openapi import api_route
+from samad_ivr.web.openapi import api_query_text, api_route
 from samad_ivr.web.security import ApiError, User, http_error
 from samad_ivr.web.topic_names import setup_topic_catalog, topic_catalog
 
@@ -163,7 +162,7 @@ async def _summary(request: web.Request, f: DashboardFilter, tz: ZoneInfo) -> Da
 async def api_dashboard(request: web.Request) -> web.Response:
     user = national_user(request)
     tz = timezone(request)
-    query = api_filter_values(request)
+    query = api_query_text(request)
     try:
         f = _parse(query, user, tz)
     except InputError as exc:

@@ -14,7 +14,7 @@ from aiohttp import web
 from samad_ivr.admin.jalali import InputError
 from samad_ivr.national.report_charts import COLUMNS, agency_label, topic_label
 from samad_ivr.storage.agency_reports import AgencyReport, Figures, ReportTooSlow
-from samad_ivr.web.openapi import api_query, api_route
+from samad_ivr.web.openapi import api_query_text, api_route
 from samad_ivr.web.reports.common import (
     REPORT_ROLES,
     TOO_SLOW,
@@ -98,7 +98,7 @@ def report_json(scope: ReportScope, report: AgencyReport, as_of: str) -> dict[st
 
 async def api_agencies(request: web.Request) -> web.Response:
     user = report_user(request)
-    values = {k: str(v) for k, v in api_query(request).items()}
+    values = api_query_text(request)
     now = now_in(request)
     try:
         scope = parse_scope(request, values, user, now)
