@@ -120,6 +120,21 @@ async def seed_provinces(
     await conn.execute(OFFICIALS, officials)
 
 
+COLUMN_SQL = """
+SELECT EXISTS (SELECT 1 FROM information_schema.columns
+               WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2)
+"""
+
+
+async def with_call_start(conn: asyncpg.Connection[asyncpg.Record], sql: str, start: str) -> str:
+    """`sql` (an INSERT INTO requests with `{call_start_column}`/`{call_start_value}`) also
+    writing `requests.call_started_at` (the call's start, `start`) where the schema has
+    it: its trigger, which would copy it from the call, is off during the load."""
+    if await conn.fetchval(COLUMN_SQL, "requests", "call_started_at"):
+        return sql.format(call_start_column=", call_started_at", call_start_value=f", {start}")
+    return sql.format(call_start_column="", call_start_value="")
+
+
 async def timed(
     conn: asyncpg.Connection[asyncpg.Record], what: str, sql: str, *args: object
 ) -> str:

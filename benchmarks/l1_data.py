@@ -14,12 +14,14 @@ Of the requests, as of the build day D (Tehran):
 Deadlines are 10 calendar days (20 after a send-back) moved off Fridays as
 `compute_deadline` does; the data has no holidays.  History: the rows the real moves
 write (register, assign with its deadline details, reminders, answers, escalations,
-long stops, send-backs, acceptance, reopening), 1 to 6 a request, 4.5 on average; every
+long stops, send-backs, acceptance, reopening), 1 to 6 a request, 4 on average; every
 answer has its `request_answers` row, every reminder its portal notice.
 
 A plan table decides each request once (pseudo-random choices are multiplicative hashes
-of the id, so a rebuild writes the same rows); calls, requests, history, answers,
-notices and visits are each one `INSERT ... SELECT` from it.
+of a sequence number, so a rebuild writes the same rows); ids then follow the time of
+registration, as in production, so the requests still open sit together at the recent
+end of the table and its indexes instead of one to a page.  Calls, requests, history,
+answers, notices and visits are each one `INSERT ... SELECT` from it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import asyncpg
 from benchmarks import l1_bulk
 from benchmarks.w2_data import TOPICS, working
 
-VERSION = "l1-data-v1"
+VERSION = "l1-data-v2"
 CENTERS = 31
 AGENCIES = 20
 OFFICIALS = 3
@@ -87,7 +89,8 @@ FROM (SELECT i, $4 + c AS center_id,
 # Instants of each request's moves (NULL: it did not make that move).
 TIMES = """
 CREATE UNLOGGED TABLE l1_times AS
-SELECT p.*, created_at + interval '30 minutes' AS first_assigned_at,
+SELECT p.*, row_number() OVER (ORDER BY created_at, i) AS id,
+       created_at + interval '30 minutes' AS first_assigned_at,
        CASE WHEN variant = 'sent_back'
                  THEN least((start + time '10:00') AT TIME ZONE 'Asia/Tehran',
                             $1::timestamptz - interval '1 hour')
@@ -115,25 +118,28 @@ INSERT INTO requests (id, tracking_code, call_id, caller_e164, official_id, agen
                       created_at, center_id, topic, summary, version, assigned_at,
                       deadline_start, deadline_days, deadline_mode, due_on, remind_on,
                       long_stop_on, reminded_at, escalated_at, long_stop_at, answered_at,
-                      answered_late, closed_at)
-SELECT i, lpad(i::text, 10, '0'), i, '+98' || caller, NULL,
+                      answered_late, closed_at{call_start_column})
+SELECT id, lpad(id::text, 10, '0'), id, '+98' || caller, NULL,
        CASE WHEN variant <> 'registered' THEN agency_id END, status, created_at, center_id,
-       topic, 'درخواست شمارهٔ ' || i || ' دربارهٔ ' || topic, 0,
+       topic, 'درخواست شمارهٔ ' || id || ' دربارهٔ ' || topic, 0,
        assigned_at, CASE WHEN a THEN start END, CASE WHEN a THEN n END,
        CASE WHEN a THEN 'calendar' END, CASE WHEN a THEN due END, CASE WHEN a THEN remind END,
        CASE WHEN a THEN long_stop END, reminded_at, escalated_at, long_stop_at, answered_at,
        (answered_at AT TIME ZONE 'Asia/Tehran')::date > due,
        CASE WHEN status = 'closed' THEN coalesce(answered_at, escalated_at)
-                                        + interval '2 days' END
+                                        + interval '2 days' END{call_start_value}
 FROM (SELECT *, variant <> 'registered' AS a FROM l1_times) AS t
+ORDER BY id
 """
+# The call's start (CALLS below), for requests.call_started_at where the schema has it.
+CALL_START = "created_at - interval '6 minutes'"
 CALLS = """
 INSERT INTO calls (id, uniqueid, center_id, caller_raw, caller_e164, started_at, answered_at,
                    ended_at, disposition, route, created_at)
-SELECT i, 'l1.' || i, center_id, '0' || caller, '+98' || caller,
+SELECT id, 'l1.' || id, center_id, '0' || caller, '+98' || caller,
        created_at - interval '6 minutes', created_at - interval '5 minutes',
        created_at - interval '1 minute', 'answered', 'desk', created_at - interval '6 minutes'
-FROM l1_plan
+FROM l1_times ORDER BY id
 """
 # The moves of each variant: (step, event, action, from, to, when, actor, only if set).
 PATHS = """
@@ -193,7 +199,7 @@ SELECT r.id, w.at, p.event, p.action, p.from_status, p.to_status, u.id, u.userna
             THEN jsonb_build_object('late', coalesce(r.answered_late, false))
        END
 FROM l1_times t
-JOIN requests r ON r.id = t.i
+JOIN requests r ON r.id = t.id
 JOIN l1_paths p ON p.variant = t.variant
 CROSS JOIN LATERAL (SELECT CASE p.at_key
     WHEN 'created' THEN t.created_at WHEN 'assigned' THEN t.assigned_at
@@ -264,7 +270,7 @@ async def generate(url: str, requests: int, now: datetime) -> dict[str, float]:
             ("plan", PLAN, (now, today, requests, first_center, first_agency)),
             ("times", TIMES, (now, today)),
             ("calls", CALLS, ()),
-            ("requests", REQUESTS, ()),
+            ("requests", await l1_bulk.with_call_start(conn, REQUESTS, CALL_START), ()),
             ("history", HISTORY, ()),
             ("answers", ANSWERS, ()),
             ("notices", NOTICES, ()),

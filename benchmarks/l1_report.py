@@ -65,12 +65,16 @@ def l1_rows(row: MakeRow, l1: dict[str, Any]) -> list[Row]:
                 "< 5 s", None)
         )  # fmt: skip
     else:
-        first, second = jobs["first"], jobs["second"]
-        done = f"{first['escalated']:,} escalated, {first['long_stops']:,} long stops, "
-        done += f"{first['reminded']:,} reminded"
+        daily, first, second = jobs["daily"], jobs["first"], jobs["second"]
+        day = daily["rounds"][-1]
         rows.append(
-            row("L1", f"deadline job over {jobs['waiting']:,} waiting ({done})", first["seconds"],
-                "s", "", None, "< 5 s", first["seconds"] < 5)
+            row("L1", f"deadline job, a day's work over {daily['waiting']:,} waiting "
+                f"({_done(day)})", daily["seconds"], "s", "", None, "< 5 s",
+                daily["seconds"] < 5)
+        )  # fmt: skip
+        rows.append(
+            row("L1", f"deadline job catching up three days ({_done(first)})", first["seconds"],
+                "s", "", None, "(reference)", None)
         )  # fmt: skip
         rows.append(
             row("L1", "deadline job run again (nothing left to do)", second["seconds"], "s", "",
@@ -93,6 +97,12 @@ def l1_rows(row: MakeRow, l1: dict[str, Any]) -> list[Row]:
             rc["reconcile_s"], "s", "", None, "(reference)", None)
     )  # fmt: skip
     return rows
+
+
+def _done(r: dict[str, Any]) -> str:
+    return (
+        f"{r['escalated']:,} escalated, {r['long_stops']:,} long stops, {r['reminded']:,} reminded"
+    )
 
 
 def w2_rows(row: MakeRow, w2: dict[str, Any]) -> list[Row]:

@@ -74,7 +74,7 @@ INSERT INTO requests (id, tracking_code, call_id, caller_e164, official_id, agen
                       created_at, center_id, topic, version, assigned_at, deadline_start,
                       deadline_days, deadline_mode, due_on, remind_on, long_stop_on,
                       reminded_at, escalated_at, long_stop_at, answered_at, answered_late,
-                      closed_at)
+                      closed_at{{call_start_column}})
 SELECT id, lpad(id::text, 10, '0'), id, caller_e164, official_id,
        CASE WHEN assigned THEN agency END, status, created_at, center_id, topic,
        CASE status WHEN 'registered' THEN 0 WHEN 'assigned' THEN 1 WHEN 'answered' THEN 2
@@ -93,6 +93,7 @@ SELECT id, lpad(id::text, 10, '0'), id, caller_e164, official_id,
        CASE WHEN answered THEN answered_at END,
        CASE WHEN answered THEN (answered_at AT TIME ZONE 'Asia/Tehran')::date > due END,
        CASE WHEN status = 'closed' THEN least($5, answered_at + interval '2 days') END
+       {{call_start_value}}
 FROM (SELECT *, status <> 'registered' AS assigned,
              status IN ('answered', 'closed', 'reopened') AS answered,
              least(created_at + k * interval '1 day', created_at + ($5 - created_at) / 2)
@@ -153,7 +154,11 @@ async def generate(url: str, calls: int, now: datetime) -> dict[str, float]:
         today = now.astimezone(l1_bulk.TEHRAN).date()
         for name, sql, args in (
             ("calls", CALLS, (first["center"], first["official"], now, calls, step)),
-            ("requests", REQUESTS, (first["agency"], first["center"], now, today)),
+            (
+                "requests",
+                await l1_bulk.with_call_start(conn, REQUESTS, "created_at"),
+                (first["agency"], first["center"], now, today),
+            ),
             ("recordings", RECORDINGS, ()),
         ):
             started = time.monotonic()

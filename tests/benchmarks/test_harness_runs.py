@@ -65,6 +65,7 @@ def test_lifecycle_figure_runs_on_a_tiny_database(tmp_path: Path) -> None:
     # The generated deadlines agree with the product's own recomputation.
     assert l1["recompute"]["reconcile_moved"] == 0
     assert l1["jobs"]["first"]["escalated"] > 0
+    assert all(r["escalated"] > 0 for r in l1["jobs"]["daily"]["rounds"])
     assert l1["jobs"]["second"]["escalated"] + l1["jobs"]["second"]["reminded"] == 0
     assert any(row["figure"] == "L1" for row in data["table"])  # type: ignore[union-attr]
 
