@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -175,4 +176,24 @@ def local_range(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, dateti
     """Aware instants bounding the local days ``first``..``last`` (half-open)."""
     start = datetime.combine(first, time(), tzinfo=tz)
     end = datetime.combine(last + timedelta(days=1), time(), tzinfo=tz)
+    return start, end
+
+
+FROM_AFTER_TO = "تاریخ «از» باید پیش از تاریخ «تا» باشد."
+
+
+def form_instants(
+    values: Mapping[str, str], tz: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """The instants bounding a filter form's optional Jalali days `from`..`to` in `tz`
+    (half-open; None for a day left empty); InputError when `from` is after `to`."""
+    start = end = None
+    if normalise(values.get("from", "")):
+        first = parse_jalali_date(values["from"])
+        start = local_range(first, first, tz)[0]
+    if normalise(values.get("to", "")):
+        last = parse_jalali_date(values["to"])
+        end = local_range(last, last, tz)[1]
+    if start and end and start >= end:
+        raise InputError(FROM_AFTER_TO)
     return start, end

@@ -14,10 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from samad_ivr.admin.jalali import (
+    FROM_AFTER_TO,
     InputError,
     fa_digits,
+    form_instants,
     iso_jalali,
-    local_range,
     normalise,
     parse_jalali_date,
 )
@@ -36,7 +37,6 @@ FILTER_FIELDS = (
     "caller", "tracking_code", "live",
 )  # fmt: skip
 _YES = ("1", "true", "on")
-FROM_AFTER_TO = "تاریخ «از» باید پیش از تاریخ «تا» باشد."
 _TRACKING_RE = re.compile(r"^[0-9]{10}$")
 _MAX_TEXT = 100
 DASHBOARD_DEFAULT_DAYS = 30
@@ -66,15 +66,7 @@ def parse_search(
     "overdue" (1/true/on) keeps the requests overdue at `now` (default: this instant)."""
     if any(len(v) > _MAX_TEXT for v in values.values()):
         raise InputError("یکی از مقادیر جست‌وجو بیش از حد طولانی است.")
-    started_from = started_before = None
-    if normalise(values.get("from", "")):
-        from_day = parse_jalali_date(values["from"])
-        started_from = local_range(from_day, from_day, tz)[0]
-    if normalise(values.get("to", "")):
-        to_day = parse_jalali_date(values["to"])
-        started_before = local_range(to_day, to_day, tz)[1]
-    if started_from and started_before and started_from >= started_before:
-        raise InputError(FROM_AFTER_TO)
+    started_from, started_before = form_instants(values, tz)
     status = normalise(values.get("status", "")) or None
     if status is not None and status not in STATUSES:
         raise InputError(f"وضعیت «{status}» شناخته نیست.")

@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from samad_ivr.admin.jalali import InputError, fa_digits, local_range, normalise, parse_jalali_date
+from samad_ivr.admin.jalali import InputError, fa_digits, form_instants, normalise
 from samad_ivr.domain.lifecycle import Status
 from samad_ivr.storage.agency_portal import MAX_LIMIT, AgencyQuery, DueCursor
 
@@ -55,15 +55,7 @@ def parse_agency_filters(
     code = normalise(values.get("tracking_code", "")) or None
     if code is not None and not _TRACKING_RE.fullmatch(code):
         raise InputError("کد پیگیری باید ۱۰ رقم باشد.")
-    created_from = created_before = None
-    if normalise(values.get("from", "")):
-        first = parse_jalali_date(values["from"])
-        created_from = local_range(first, first, tz)[0]
-    if normalise(values.get("to", "")):
-        last = parse_jalali_date(values["to"])
-        created_before = local_range(last, last, tz)[1]
-    if created_from and created_before and created_from >= created_before:
-        raise InputError("تاریخ «از» باید پیش از تاریخ «تا» باشد.")
+    created_from, created_before = form_instants(values, tz)
     after = None
     if values.get("cursor"):
         after = DueCursor.parse(values["cursor"])
