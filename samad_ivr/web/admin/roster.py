@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from aiohttp import web
@@ -95,16 +95,24 @@ async def _store(
     return []
 
 
+def slot_fields(
+    fields: dict[str, str], officials: list[OfficialInfo]
+) -> tuple[int, date, time, time]:
+    """The official, day and hours a slot form names (InputError when one is wrong)."""
+    official_id = choose_official(fields, officials)
+    day = parse_jalali_date(fields.get("date", ""))
+    start = parse_time(fields.get("start", ""), "ساعت شروع")
+    end = parse_time(fields.get("end", ""), "ساعت پایان")
+    return official_id, day, start, end
+
+
 async def create_slot(request: web.Request) -> web.Response:
     ctx = await admin_center(request)
     fields = await form_fields(request)
     back = back_query(fields)
     officials = await OfficialRepository(pool(request)).list(ctx.center.id)
     try:
-        official_id = choose_official(fields, officials)
-        day = parse_jalali_date(fields.get("date", ""))
-        start = parse_time(fields.get("start", ""), "ساعت شروع")
-        end = parse_time(fields.get("end", ""), "ساعت پایان")
+        official_id, day, start, end = slot_fields(fields, officials)
         plan = [plan_slot(official_id, day, start, end, ctx.tz)]
     except InputError as exc:
         return await render_calendar(
@@ -126,10 +134,7 @@ async def repeat_slots(request: web.Request) -> web.Response:
     back = back_query(fields)
     officials = await OfficialRepository(pool(request)).list(ctx.center.id)
     try:
-        official_id = choose_official(fields, officials)
-        day = parse_jalali_date(fields.get("date", ""))
-        start = parse_time(fields.get("start", ""), "ساعت شروع")
-        end = parse_time(fields.get("end", ""), "ساعت پایان")
+        official_id, day, start, end = slot_fields(fields, officials)
         if fields.get("mode") == "month":
             plan = await _working_days_plan(request, ctx, official_id, day, start, end)
         else:
@@ -196,10 +201,7 @@ async def move_slot(request: web.Request) -> web.Response:
     officials = await OfficialRepository(pool(request)).list(ctx.center.id)
     errors: list[str] = []
     try:
-        official_id = choose_official(fields, officials)
-        day = parse_jalali_date(fields.get("date", ""))
-        start = parse_time(fields.get("start", ""), "ساعت شروع")
-        end = parse_time(fields.get("end", ""), "ساعت پایان")
+        official_id, day, start, end = slot_fields(fields, officials)
         planned = plan_slot(official_id, day, start, end, ctx.tz)
         new = NewSlot(planned.official_id, planned.starts_at, planned.ends_at,
                       _names(officials).get(official_id, ""))  # fmt: skip
