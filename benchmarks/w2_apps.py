@@ -107,7 +107,7 @@ async def load_cases(pool: Pool) -> dict[str, Case]:
     ]  # fmt: skip
     overdue = _overdue_filter()
     if overdue is not None:  # "overdue now" arrives with issue 11's search columns
-        searches.append(("overdue", {"overdue": "1"}, replace(everyone, **overdue)))
+        searches.append(("overdue", {"overdue": "true"}, replace(everyone, **overdue)))
     cases = [Case(name, params, search) for name, params, search in searches]
     for name, rows in (
         ("list", DEEP_LIST),

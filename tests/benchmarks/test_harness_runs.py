@@ -78,4 +78,5 @@ def test_five_year_search_figure_runs_on_a_tiny_database(tmp_path: Path) -> None
         for app in ("ours", "bare"):
             assert w2[case][app]["errors"] == 0, (case, app)
     assert w2["province_month_html"]["ours"]["errors"] == 0
+    assert w2["overdue"]["ours"]["errors"] == 0  # the search's "overdue now" filter
     assert any(row["figure"] == "W2" for row in data["table"])  # type: ignore[union-attr]
