@@ -8,6 +8,8 @@ manifest the audio generator records, so every name returned here must be a key 
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from types import MappingProxyType
@@ -154,6 +156,8 @@ def time_prompts(t: time) -> list[str]:
     return prompts
 
 
+# Jobs format the same few hundred days for many thousands of rows; the answer never changes.
+@functools.lru_cache(maxsize=4096)
 def format_jalali_date(day: date) -> str:
     """``day`` as Jalali ``YYYY/MM/DD`` written in Persian digits (1405/09/07 style)."""
     jalali = _jalali(day)

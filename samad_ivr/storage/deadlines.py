@@ -112,7 +112,9 @@ moved AS (
         -- A page showing the old deadline is stale; a moved reminder alone is not.
         version = r.version + (c.new_due <> c.due_on)::int
     FROM computed c
-    WHERE r.id = c.id
+    -- Repeats what `waiting` chose: without it the planner expects most of the table
+    -- from `computed` and hashes every request instead of a center's few hundred.
+    WHERE r.id = c.id AND r.center_id = $1 AND r.status IN ('assigned', 'escalated')
       AND (c.new_due <> c.due_on OR c.new_remind IS DISTINCT FROM c.remind_on)
     RETURNING r.id, c.due_on AS old_due, c.new_due, c.remind_on AS old_remind, c.new_remind
 ),
