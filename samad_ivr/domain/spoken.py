@@ -9,7 +9,6 @@ manifest the audio generator records, so every name returned here must be a key 
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from types import MappingProxyType
