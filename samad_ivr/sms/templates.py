@@ -31,10 +31,16 @@ DEFAULT_AGENCY_REMINDER = (
     "سامد: یادآوری مهلت پاسخ\nکد پیگیری:\n{code}\nمهلت پاسخ تا پایان {due_on}\n"
     "پاسخ را در سامانهٔ سامد ثبت کنید."
 )
+# The same text as migration 0016 stores.
+DEFAULT_REQUEST_SENT_BACK = (
+    "سامد: درخواست برای پاسخ دوباره به دستگاه شما بازگشت.\nکد پیگیری:\n{code}\n"
+    "مهلت پاسخ تا پایان {due_on}"
+)
 DEFAULTS = {
     "tracking_code": DEFAULT_TRACKING_CODE,
     "request_answered": DEFAULT_REQUEST_ANSWERED,
     "agency_reminder": DEFAULT_AGENCY_REMINDER,
+    "request_sent_back": DEFAULT_REQUEST_SENT_BACK,
 }
 
 

@@ -33,9 +33,14 @@ TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
     "request_answered": frozenset({"code", "agency", "answered_at"}),
     # To the agency's contact mobile before its deadline (samad_ivr.jobs.deadline_reminders).
     "agency_reminder": frozenset({"code", "due_on"}),
+    # To the agency's contact mobile when an inspector sends a request back
+    # (samad_ivr.storage.send_back).
+    "request_sent_back": frozenset({"code", "due_on"}),
 }
 # Templates whose {code} must stand alone on its line, so that it is read without error.
-CODE_ON_ITS_OWN_LINE = frozenset({"tracking_code", "request_answered", "agency_reminder"})
+CODE_ON_ITS_OWN_LINE = frozenset(
+    {"tracking_code", "request_answered", "agency_reminder", "request_sent_back"}
+)
 MAX_TEMPLATE_PARTS = 3
 _SAMPLE = {
     "code": "1234567890",

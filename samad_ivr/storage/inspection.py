@@ -16,20 +16,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from samad_ivr.admin.jalali import jalali_text
-from samad_ivr.domain.deadlines import compute_deadline, is_overdue
+from samad_ivr.domain.deadlines import is_overdue
 from samad_ivr.domain.lifecycle import OPEN_STATUSES, Status
-from samad_ivr.domain.phone import normalise_caller_id
-from samad_ivr.storage.db import Pool, PoolConnection, StorageError, connection, require_aware
+from samad_ivr.storage.db import Pool, StorageError, connection, require_aware
 from samad_ivr.storage.keyset import parts_token, token_parts
-from samad_ivr.storage.lifecycle import RequestLifecycle, RequestState, Within, load_calendar
 from samad_ivr.storage.search import Where
 
 __all__ = [
@@ -42,9 +38,7 @@ __all__ = [
     "QueueItem",
     "QueuePage",
     "QueueQuery",
-    "SendBackRefused",
     "VisitRefused",
-    "send_back_notice",
 ]
 
 MAX_LIMIT = 200
@@ -120,19 +114,8 @@ SELECT id FROM inspection_visits
 WHERE request_id = $1 AND agency_id = $2 AND user_id = $3 AND visited_on = $4 AND findings = $5
 ORDER BY id LIMIT 1
 """
-INSERT_NOTICE_SQL = """
-INSERT INTO agency_notifications (agency_id, request_id, kind, subject, body, dedup_key)
-VALUES ($1, $2, 'sent_back', $3, $4, $5)
-ON CONFLICT (dedup_key) DO NOTHING
-RETURNING id
-"""
 # Two submits of one note at once: the second waits, then finds the first.
 VISIT_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('visit:' || $1::bigint, 0))"
-AGENCY_MOBILE_SQL = "SELECT contact_mobile FROM agencies WHERE id = $1"
-INSERT_SMS_SQL = """
-INSERT INTO sms_outbox (request_id, destination, body, category)
-VALUES ($1, $2, $3, 'transactional') RETURNING id
-"""
 
 
 class VisitRefused(StorageError, ValueError):
@@ -141,10 +124,6 @@ class VisitRefused(StorageError, ValueError):
     def __init__(self, message: str, message_fa: str) -> None:
         super().__init__(message)
         self.message_fa = message_fa
-
-
-class SendBackRefused(VisitRefused):
-    """A request that was never assigned cannot be sent back to an agency."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,43 +282,6 @@ def build_page_query(query: QueueQuery, today: date) -> tuple[str, list[object]]
             for part in parts
         ]
     return _PAGE_SQL.format(branches="\nUNION ALL\n".join(selects), limit=size), where.args
-
-
-def notice_text(code: str, due_on: date, reason: str) -> tuple[str, str, str]:
-    """The portal notice (subject, body) and the SMS of a request sent back."""
-    due = jalali_text(due_on)
-    subject = f"درخواست {code} برای پاسخ دوباره به دستگاه بازگشت؛ مهلت تا {due}"
-    sms = f"سامد: درخواست {code} برای پاسخ دوباره به دستگاه شما بازگشت. مهلت: {due}"
-    return subject, reason[:4000], sms
-
-
-def send_back_notice(lifecycle: RequestLifecycle, now: datetime, days: int, reason: str) -> Within:
-    """The writes of a send-back inside its transaction: a portal notice for the agency
-    (once per round: its key names the version sent back) and, when the agency has a
-    contact mobile, an SMS.  The deadline is the one the lifecycle computes, from the
-    same calendar, start day and rule."""
-
-    async def within(conn: PoolConnection, before: RequestState) -> dict[str, Any]:
-        if before.agency_id is None or before.center_id is None:
-            raise SendBackRefused(
-                f"request {before.id} was never assigned",
-                "این درخواست به دستگاهی ارجاع نشده است؛ ابتدا آن را ارجاع دهید.",
-            )
-        tz, calendar = await load_calendar(conn, before.center_id, (now - timedelta(days=1)).date())
-        start = now.astimezone(tz).date()
-        due_on = compute_deadline(start, days, lifecycle.policy.mode, calendar).due_on
-        subject, body, sms = notice_text(before.tracking_code, due_on, reason)
-        key = f"send_back:{before.id}:{before.version}"
-        notice = await conn.fetchval(
-            INSERT_NOTICE_SQL, before.agency_id, before.id, subject, body, key
-        )
-        sms_id = None
-        mobile = await conn.fetchval(AGENCY_MOBILE_SQL, before.agency_id)
-        if notice is not None and mobile and normalise_caller_id(mobile).is_mobile:
-            sms_id = await conn.fetchval(INSERT_SMS_SQL, before.id, mobile, sms)
-        return {"notice_id": notice, "sms_id": sms_id}
-
-    return within
 
 
 class InspectionRepository:

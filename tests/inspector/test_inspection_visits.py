@@ -15,13 +15,9 @@ from inspector.conftest import Province
 from samad_ivr.admin.jalali import jalali_text
 from samad_ivr.domain.lifecycle import Action, Status
 from samad_ivr.storage.db import Pool
-from samad_ivr.storage.inspection import (
-    InspectionRepository,
-    SendBackRefused,
-    VisitRefused,
-    send_back_notice,
-)
+from samad_ivr.storage.inspection import InspectionRepository, VisitRefused
 from samad_ivr.storage.lifecycle import Actor, RequestLifecycle, StaleRequest
+from samad_ivr.storage.send_back import SendBackRefused, send_back_notice
 
 INSPECTOR = Actor.named("inspector_test")
 _names = itertools.count(1)
@@ -157,6 +153,29 @@ async def test_sending_back_leaves_one_notice_and_one_sms_with_the_new_deadline(
     history = await lifecycle.history(request_id)
     assert history[-1].details["notice_id"] == notices[0]["id"]
     assert history[-1].details["sms_id"] == sms[0]["id"]
+
+
+async def test_the_send_back_sms_is_the_text_the_admin_wrote(
+    db_pool: Pool, lifecycle: RequestLifecycle, hamedan: Province
+) -> None:
+    request_id = await make_case(
+        db_pool, lifecycle, hamedan.center_id, hamedan.agency_id, Status.ESCALATED
+    )
+    async with db_pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE sms_templates SET body = $1 WHERE key = 'request_sent_back'",
+            "بازرسی استان: پاسخ دوباره تا {due_on}\n{code}",
+        )
+    state = await lifecycle.act(
+        request_id, Action.SEND_BACK, actor=INSPECTOR, now=NOW, note="پیگیری کنید",
+        within=send_back_notice(lifecycle, NOW, 10, "پیگیری کنید"),
+    )  # fmt: skip
+    assert state.due_on is not None
+    async with db_pool.acquire() as conn:
+        body = await conn.fetchval("SELECT body FROM sms_outbox WHERE request_id = $1", request_id)
+    assert (
+        body == f"بازرسی استان: پاسخ دوباره تا {jalali_text(state.due_on)}\n{state.tracking_code}"
+    )
 
 
 async def test_an_agency_without_a_contact_mobile_gets_the_notice_only(

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from samad_ivr.admin.jalali import InputError, parse_jalali_date
 from samad_ivr.domain.lifecycle import Action
-from samad_ivr.storage.inspection import VisitRefused, send_back_notice
+from samad_ivr.storage.inspection import VisitRefused
 from samad_ivr.storage.lifecycle import (
     Actor,
     InvalidAssignment,
@@ -28,6 +28,7 @@ from samad_ivr.storage.lifecycle import (
     StaleRequest,
     TransitionConflict,
 )
+from samad_ivr.storage.send_back import SendBackRefused, send_back_notice
 from samad_ivr.web.inspector.common import (
     INSPECTION,
     LIFECYCLE,
@@ -143,7 +144,7 @@ async def take_action(
         raise ActionRefused(409, "stale", exc.message_fa) from None
     except TransitionConflict as exc:
         raise ActionRefused(409, "transition_refused", exc.message_fa) from None
-    except (InvalidAssignment, VisitRefused) as exc:
+    except (InvalidAssignment, VisitRefused, SendBackRefused) as exc:
         raise ActionRefused(422, "invalid", exc.message_fa) from None
     except RequestNotFound:
         raise not_found(request) from None
