@@ -45,7 +45,9 @@ class _NoLongerRegistered(Exception):
     """The desk (or an admin) assigned the request before intake got to it."""
 
 
-async def _still_registered(_conn: PoolConnection, before: RequestState) -> None:
+async def _still_registered(
+    _conn: PoolConnection, before: RequestState, _after: RequestState
+) -> None:
     if before.status is not Status.REGISTERED:
         raise _NoLongerRegistered(before.status.value)
 

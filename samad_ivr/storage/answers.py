@@ -100,7 +100,9 @@ class AnswerWriter:
         created: list[str] = []  # final files this save made, removed if it fails
         out: dict[str, Any] = {}
 
-        async def write(conn: PoolConnection, before: RequestState) -> dict[str, Any]:
+        async def write(
+            conn: PoolConnection, before: RequestState, _after: RequestState
+        ) -> dict[str, Any]:
             if before.agency_id != agency_id:
                 raise NotTheAgencysRequest(f"request {request_id} is not agency {agency_id}'s")
             agency = await conn.fetchrow(AGENCY_SQL, agency_id)

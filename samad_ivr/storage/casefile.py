@@ -18,14 +18,12 @@ import asyncpg
 
 from samad_ivr.domain.deadlines import (
     Deadline,
-    DeadlineMode,
-    compute_deadline,
     days_left,
     is_overdue,
 )
 from samad_ivr.domain.lifecycle import Status
 from samad_ivr.storage.db import Pool, PoolConnection, connection
-from samad_ivr.storage.lifecycle import load_calendar
+from samad_ivr.storage.lifecycle import explain_deadline
 from samad_ivr.storage.lifecycle_rows import (
     HISTORY_COLUMNS,
     STATE_COLUMNS,
@@ -226,14 +224,6 @@ def _visit(r: asyncpg.Record) -> VisitEntry:
     )  # fmt: skip
 
 
-async def _deadline(conn: PoolConnection, state: RequestState) -> Deadline | None:
-    if state.deadline_start is None or state.deadline_days is None or state.center_id is None:
-        return None
-    _tz, calendar = await load_calendar(conn, state.center_id, state.deadline_start)
-    mode = DeadlineMode(state.deadline_mode or DeadlineMode.CALENDAR)
-    return compute_deadline(state.deadline_start, state.deadline_days, mode, calendar)
-
-
 async def _answers(conn: PoolConnection, request_id: int) -> tuple[AnswerEntry, ...]:
     files: dict[int, list[AttachmentMeta]] = {}
     for r in await conn.fetch(ATTACHMENTS_SQL, request_id):
@@ -270,7 +260,7 @@ class CaseFileRepository:
             )
             answers = await _answers(conn, request_id)
             visits = tuple(_visit(v) for v in await conn.fetch(VISITS_SQL, request_id))
-            deadline = await _deadline(conn, state)
+            deadline = await explain_deadline(conn, state)
         return CaseFile(
             state=state, call=_call(row), center_name=row["center_name"],
             timezone=row["timezone"], agency_name=row["agency_name"],

@@ -50,6 +50,7 @@ __all__ = [
     "RequestState",
     "StaleRequest",
     "TransitionConflict",
+    "explain_deadline",
     "load_calendar",
 ]
 
@@ -152,8 +153,9 @@ class Actor:
 
 
 # The caller's own writes inside the action's transaction (answer rows, visit notes,
-# an SMS).  They see the state before the move and return details for the history row.
-Within = Callable[[PoolConnection, RequestState], Awaitable[dict[str, Any] | None]]
+# an SMS).  They see the state before and after the move (not yet written) and return
+# details for the history row.
+Within = Callable[[PoolConnection, RequestState, RequestState], Awaitable[dict[str, Any] | None]]
 
 
 async def load_calendar(
@@ -171,6 +173,16 @@ async def load_calendar(
         closed_days={r["day"]: r["name"] for r in rows},
     )
     return ZoneInfo(center["timezone"]), calendar
+
+
+async def explain_deadline(conn: PoolConnection, state: RequestState) -> Deadline | None:
+    """The request's deadline computed again from today's calendar, with the days it
+    skipped and why (what pages show); None while it has none."""
+    if state.deadline_start is None or state.deadline_days is None or state.center_id is None:
+        return None
+    _tz, calendar = await load_calendar(conn, state.center_id, state.deadline_start)
+    mode = DeadlineMode(state.deadline_mode or DeadlineMode.CALENDAR)
+    return compute_deadline(state.deadline_start, state.deadline_days, mode, calendar)
 
 
 def deadline_details(deadline: Deadline) -> dict[str, Any]:
@@ -210,12 +222,8 @@ class RequestLifecycle:
 
     async def deadline(self, state: RequestState) -> Deadline | None:
         """The request's deadline with the days it skipped, computed again for display."""
-        if state.deadline_start is None or state.deadline_days is None or state.center_id is None:
-            return None
         async with connection(self._pool) as conn:
-            _tz, calendar = await load_calendar(conn, state.center_id, state.deadline_start)
-        mode = DeadlineMode(state.deadline_mode or DeadlineMode.CALENDAR)
-        return compute_deadline(state.deadline_start, state.deadline_days, mode, calendar)
+            return await explain_deadline(conn, state)
 
     async def assign(
         self,
@@ -280,7 +288,7 @@ class RequestLifecycle:
             after, details = await self._moved(
                 conn, before, action, status, now, agency_id, topic, deadline_days
             )
-            extra = await within(conn, before) if within is not None else None
+            extra = await within(conn, before, after) if within is not None else None
             if extra:
                 details = {**details, **extra}
             await conn.execute(UPDATE_SQL, *_update_args(after))

@@ -7,16 +7,15 @@ agency has a contact mobile, an SMS from the admin-editable `request_sent_back` 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from samad_ivr.admin.jalali import jalali_text
-from samad_ivr.domain.deadlines import compute_deadline
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.sms.templates import DEFAULTS
 from samad_ivr.sms.text import render_template
 from samad_ivr.storage.db import PoolConnection, StorageError
-from samad_ivr.storage.lifecycle import RequestLifecycle, RequestState, Within, load_calendar
+from samad_ivr.storage.lifecycle import RequestState, Within
 
 __all__ = ["SMS_TEMPLATE", "SendBackRefused", "notice_text", "send_back_notice"]
 
@@ -49,25 +48,24 @@ def notice_text(code: str, due_on: date) -> str:
     return f"درخواست {code} برای پاسخ دوباره به دستگاه بازگشت؛ مهلت تا {jalali_text(due_on)}"
 
 
-def send_back_notice(lifecycle: RequestLifecycle, now: datetime, days: int, reason: str) -> Within:
-    """The send-back's writes inside its transaction.  The deadline they announce is the
-    one the lifecycle computes, from the same calendar, start day and rule."""
+def send_back_notice(reason: str) -> Within:
+    """The send-back's writes inside its transaction, announcing the new deadline the
+    lifecycle has just computed for the request."""
 
-    async def within(conn: PoolConnection, before: RequestState) -> dict[str, Any]:
-        if before.agency_id is None or before.center_id is None:
+    async def within(
+        conn: PoolConnection, before: RequestState, after: RequestState
+    ) -> dict[str, Any]:
+        if before.agency_id is None or before.center_id is None or after.due_on is None:
             raise SendBackRefused(
                 f"request {before.id} was never assigned",
                 "این درخواست به دستگاهی ارجاع نشده است؛ ابتدا آن را ارجاع دهید.",
             )
-        tz, calendar = await load_calendar(conn, before.center_id, (now - timedelta(days=1)).date())
-        start = now.astimezone(tz).date()
-        due_on = compute_deadline(start, days, lifecycle.policy.mode, calendar).due_on
         key = f"send_back:{before.id}:{before.version}"
         notice = await conn.fetchval(
             INSERT_NOTICE_SQL,
             before.agency_id,
             before.id,
-            notice_text(before.tracking_code, due_on),
+            notice_text(before.tracking_code, after.due_on),
             reason[:4000],
             key,
         )
@@ -75,7 +73,7 @@ def send_back_notice(lifecycle: RequestLifecycle, now: datetime, days: int, reas
         mobile = await conn.fetchval(AGENCY_MOBILE_SQL, before.agency_id)
         if notice is not None and mobile and normalise_caller_id(mobile).is_mobile:
             body = await conn.fetchval(TEMPLATE_SQL, SMS_TEMPLATE) or DEFAULTS[SMS_TEMPLATE]
-            values = {"code": before.tracking_code, "due_on": jalali_text(due_on)}
+            values = {"code": before.tracking_code, "due_on": jalali_text(after.due_on)}
             sms_id = await conn.fetchval(
                 INSERT_SMS_SQL, before.id, mobile, render_template(body, values)
             )

@@ -125,7 +125,7 @@ async def test_sending_back_leaves_one_notice_and_one_sms_with_the_new_deadline(
         return await lifecycle.act(
             request_id, Action.SEND_BACK, actor=INSPECTOR, now=NOW, note=reason,
             expected_version=before.version, deadline_days=5,
-            within=send_back_notice(lifecycle, NOW, 5, reason),
+            within=send_back_notice(reason),
         )  # fmt: skip
 
     results = await asyncio.gather(send_back(), send_back(), return_exceptions=True)
@@ -168,7 +168,7 @@ async def test_the_send_back_sms_is_the_text_the_admin_wrote(
         )
     state = await lifecycle.act(
         request_id, Action.SEND_BACK, actor=INSPECTOR, now=NOW, note="پیگیری کنید",
-        within=send_back_notice(lifecycle, NOW, 10, "پیگیری کنید"),
+        within=send_back_notice("پیگیری کنید"),
     )  # fmt: skip
     assert state.due_on is not None
     async with db_pool.acquire() as conn:
@@ -186,7 +186,7 @@ async def test_an_agency_without_a_contact_mobile_gets_the_notice_only(
     )
     await lifecycle.act(
         request_id, Action.SEND_BACK, actor=INSPECTOR, now=NOW, note="پیگیری کنید",
-        within=send_back_notice(lifecycle, NOW, 10, "پیگیری کنید"),
+        within=send_back_notice("پیگیری کنید"),
     )  # fmt: skip
     assert await _count(db_pool, "SELECT count(*) FROM agency_notifications") == 1
     assert await _count(db_pool, "SELECT count(*) FROM sms_outbox") == 0
@@ -203,7 +203,7 @@ async def test_a_request_never_assigned_cannot_be_sent_back_and_nothing_is_writt
     with pytest.raises(SendBackRefused):
         await lifecycle.act(
             request_id, Action.SEND_BACK, actor=INSPECTOR, now=NOW,
-            within=send_back_notice(lifecycle, NOW, 10, "x"),
+            within=send_back_notice("x"),
         )  # fmt: skip
     state = await lifecycle.get(request_id)
     assert state is not None

@@ -155,7 +155,7 @@ async def _save_in_request(
         return _json({"saved": True, "in_request": True, "assigned": False, "message": message,
                       **_state_body(request, after)})  # fmt: skip
 
-    async def note_too(conn: PoolConnection, _before: RequestState) -> None:
+    async def note_too(conn: PoolConnection, _before: RequestState, _after: RequestState) -> None:
         note = NoteInput(summary, topic, agency_id, user.official_id, user.id)
         await repo.write_note(conn, call.id, note)
 

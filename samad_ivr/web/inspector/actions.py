@@ -132,7 +132,7 @@ async def take_action(
         if move.action is Action.SEND_BACK:
             assert move.days is not None
             assert move.note is not None
-            within = send_back_notice(lifecycle, at, move.days, move.note)
+            within = send_back_notice(move.note)
         return await lifecycle.act(
             request_id, move.action, actor=Actor.of(user), now=at, note=move.note,
             expected_version=move.version, agency_id=move.agency_id, topic=move.topic,
