@@ -8,7 +8,8 @@ from __future__ import annotations
 STARTED = "SAMAD_STARTED"  # epoch seconds when the call entered the hotline
 ANSWERED = "SAMAD_ANSWERED"  # epoch seconds when the hotline answered
 ENDED = "SAMAD_ENDED"  # epoch seconds when the hangup handler ran
-STAGE = "SAMAD_STAGE"  # answer|greeting|routing|desk|deputy|queue|closed|message|register|fallback
+# answer|greeting|status|routing|desk|deputy|queue|closed|message|register|fallback
+STAGE = "SAMAD_STAGE"
 LEG = "SAMAD_LEG"  # the leg last tried: desk|deputy|queue|closed|message|fallback
 RECORDING = "SAMAD_REC"  # file name of the MixMonitor recording inside SAMAD_RECDIR
 MESSAGE = "SAMAD_MESSAGE"  # file name of the recorded message inside SAMAD_RECDIR
@@ -40,6 +41,16 @@ TRACKING_CODE = "SAMAD_TRACKING_CODE"
 REGISTER_DEFERRED = "SAMAD_REGISTER_DEFERRED"  # registration spooled; code follows by SMS
 SUBSCRIBED = "SAMAD_SUBSCRIBED"  # 1 when the caller was subscribed to duty notices
 AGI_ERROR = "SAMAD_AGI_ERROR"  # set by the FastAGI server when a handler failed
+
+# Status by phone (context samad-status; routes status_lookup and status_resend).
+STATUS_TYPED = "SAMAD_STATUS_TYPED"  # set by the dialplan's Read(): the digits typed
+STATUS_RESULT = "SAMAD_STATUS_RESULT"  # found|not_found|invalid|limit_*|unavailable
+STATUS_PROMPTS = "SAMAD_STATUS_PROMPTS"  # &-joined prompts of the result
+STATUS_MENU = "SAMAD_STATUS_MENU"  # &-joined prompts of the closing menu
+STATUS_MORE = "SAMAD_STATUS_MORE"  # 1 when another code may be typed on this call
+STATUS_RESEND = "SAMAD_STATUS_RESEND"  # 1 when key 2 sends the answer again
+STATUS_REQUEST = "SAMAD_STATUS_REQUEST"  # the found request's id (argument of status_resend)
+STATUS_RESENT = "SAMAD_STATUS_RESENT"  # sent|already|unavailable
 
 # Values of ROUTE: each names a context samad-route-<value> in the dialplan.
 ROUTE_DESK = "desk"
