@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from samad_ivr.domain.deadlines import DeadlineMode, DeadlinePolicy
+from samad_ivr.domain.satisfaction import CallPolicy, Channel, SatisfactionPolicy
+from samad_ivr.domain.status_line import StatusLimits
 
 if TYPE_CHECKING:
     from samad_ivr.sms.config import SmsSettings
@@ -82,6 +85,17 @@ class LifecycleSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SatisfactionSettings:
+    """«Was the answer convincing?»: when and how the citizen is asked."""
+
+    policy: SatisfactionPolicy
+    # The Originate channel of a callback: {national} (09121234567) or {e164} (+98912...).
+    dial: str
+    caller_id: str  # what the citizen's phone shows
+    max_calls: int  # callbacks ringing at once, per instance
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database_url: Secret
     agi_bind: HostPort
@@ -98,6 +112,8 @@ class Settings:
     softphone: SoftphoneSettings
     notice_days_before: int
     lifecycle: LifecycleSettings
+    status_limits: StatusLimits  # status by phone: codes per call / caller hour / center
+    satisfaction: SatisfactionSettings
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -150,6 +166,12 @@ class Settings:
                 ),
                 attachments_max_files=integer("ATTACHMENTS_MAX_FILES", 5, 1, 50),
             ),
+            status_limits=StatusLimits(
+                per_call=integer("STATUS_CODES_PER_CALL", 3, 1, 10),
+                per_caller_hour=integer("STATUS_CODES_PER_CALLER_HOUR", 10, 1, 1000),
+                center_not_found_hour=integer("STATUS_NOT_FOUND_PER_CENTER_HOUR", 30, 1, 100000),
+            ),
+            satisfaction=_satisfaction_settings(get, integer),
         )
 
 
@@ -168,6 +190,45 @@ def _deadline_policy(
         )
     except ValueError as exc:
         raise SettingsError(f"deadline settings: {exc}") from exc
+
+
+def _satisfaction_settings(
+    get: Callable[[str, str], str], integer: Callable[[str, int, int, int], int]
+) -> SatisfactionSettings:
+    names = {n.strip() for n in get("SATISFACTION_CHANNELS", "sms,call").split(",")}
+    names.discard("")
+    if names == {"none"}:
+        names = set()
+    if not names <= {c.value for c in Channel}:
+        raise SettingsError(f"SAMAD_SATISFACTION_CHANNELS: sms, call or none, got {names}")
+    window = get("SATISFACTION_CALL_WINDOW", "10:00-18:00")
+    try:
+        start, end = (time.fromisoformat(t.strip()) for t in window.split("-"))
+        call = CallPolicy(
+            window_start=start,
+            window_end=end,
+            retries=integer("SATISFACTION_CALL_RETRIES", 3, 0, 10),
+            retry_gap=timedelta(minutes=integer("SATISFACTION_CALL_RETRY_MINUTES", 240, 1, 10080)),
+            retry_span=timedelta(days=integer("SATISFACTION_CALL_RETRY_DAYS", 2, 0, 30)),
+            ring_seconds=integer("SATISFACTION_RING_SECONDS", 30, 5, 120),
+        )
+        policy = SatisfactionPolicy(
+            channels=frozenset(Channel(n) for n in names),
+            ask_after=timedelta(minutes=integer("SATISFACTION_ASK_AFTER_MINUTES", 1440, 0, 43200)),
+            reply_within=timedelta(days=integer("SATISFACTION_REPLY_DAYS", 7, 1, 90)),
+            call=call,
+        )
+    except ValueError as exc:
+        raise SettingsError(f"satisfaction settings ({window!r}): {exc}") from exc
+    dial = get("SATISFACTION_DIAL", "PJSIP/{national}@samad-trunk")
+    if "{national}" not in dial and "{e164}" not in dial:
+        raise SettingsError("SAMAD_SATISFACTION_DIAL must contain {national} or {e164}")
+    return SatisfactionSettings(
+        policy=policy,
+        dial=dial,
+        caller_id=get("SATISFACTION_CALLER_ID", "Samad <111>"),
+        max_calls=integer("SATISFACTION_MAX_CALLS", 4, 1, 100),
+    )
 
 
 # The groups below are imported late: their modules build on Secret/SettingsError above.

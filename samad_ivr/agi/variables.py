@@ -56,3 +56,8 @@ STATUS_RESENT = "SAMAD_STATUS_RESENT"  # sent|already|unavailable
 ROUTE_DESK = "desk"
 ROUTE_CLOSED = "closed"
 ROUTE_MESSAGE = "message"
+
+# Satisfaction callbacks (context samad-satisfaction, routes satisfaction_*).
+SATISFACTION_QUESTION = "SAMAD_SAT_QUESTION"  # set by the Originate: the question's id
+SATISFACTION_KEY = "SAMAD_SAT_KEY"  # the key the citizen pressed (Read in the dialplan)
+SATISFACTION_RESULT = "SAMAD_SAT_RESULT"  # convinced|not_convinced|none: what to play next

@@ -50,7 +50,6 @@ class SmsSettings:
     poll_max_seconds: float
     poll_give_up_seconds: int
     optout_words: tuple[str, ...]
-    satisfaction_window_days: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> SmsSettings:
@@ -116,5 +115,4 @@ class SmsSettings:
             poll_max_seconds=float(integer("POLL_MAX_SECONDS", 4 * 3600, 60, 86400)),
             poll_give_up_seconds=integer("POLL_GIVE_UP_HOURS", 48, 1, 240) * 3600,
             optout_words=tuple(w for w in words if w),
-            satisfaction_window_days=integer("SATISFACTION_WINDOW_DAYS", 7, 1, 90),
         )

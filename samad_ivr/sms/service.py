@@ -15,11 +15,12 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp import web
 
+from samad_ivr.domain.deadlines import DeadlinePolicy
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.sms.config import SmsSettings
 from samad_ivr.sms.delivery_store import DeliveryStore
@@ -32,6 +33,8 @@ from samad_ivr.sms.poller import DeliveryPoller
 from samad_ivr.sms.provider import SmsProvider
 from samad_ivr.sms.worker import OutboxWorker
 from samad_ivr.storage.db import Pool
+from samad_ivr.storage.lifecycle import RequestLifecycle
+from samad_ivr.storage.satisfaction_verdicts import Verdicts
 from samad_ivr.storage.sms import OutboxStore
 from samad_ivr.web.sms_callbacks import SmsCallbacks
 
@@ -92,9 +95,11 @@ async def start_sms(
     *,
     web_app_public_url: str,
     clock: Callable[[], datetime] = utc_now,
+    verdicts: Verdicts | None = None,
 ) -> SmsRuntime:
     """Start the outbox worker (and Kavenegar's status poller); no database wait here:
-    the worker pauses while PostgreSQL is down."""
+    the worker pauses while PostgreSQL is down.  `verdicts` applies satisfaction replies
+    (the service passes its own; replies never assign, so the deadline policy is moot)."""
     s = settings
     store = OutboxStore(pool)
     deliveries = DeliveryStore(pool)
@@ -103,7 +108,7 @@ async def start_sms(
         inbound = InboundRouter(
             pool,
             optout_words=s.optout_words,
-            satisfaction_window=timedelta(days=s.satisfaction_window_days),
+            verdicts=verdicts or Verdicts(pool, RequestLifecycle(pool, DeadlinePolicy())),
             clock=clock,
         )
         callbacks = SmsCallbacks(

@@ -36,11 +36,17 @@ DEFAULT_REQUEST_SENT_BACK = (
     "سامد: درخواست برای پاسخ دوباره به دستگاه شما بازگشت.\nکد پیگیری:\n{code}\n"
     "مهلت پاسخ تا پایان {due_on}"
 )
+# The same text as migration 0018 stores.
+DEFAULT_SATISFACTION_QUESTION = (
+    "سامد: آیا پاسخ {agency} به درخواست شما قانع‌کننده بود؟\nکد پیگیری:\n{code}\n"
+    "اگر قانع شدید ۱ و اگر نه ۲ را پیامک کنید."
+)
 DEFAULTS = {
     "tracking_code": DEFAULT_TRACKING_CODE,
     "request_answered": DEFAULT_REQUEST_ANSWERED,
     "agency_reminder": DEFAULT_AGENCY_REMINDER,
     "request_sent_back": DEFAULT_REQUEST_SENT_BACK,
+    "satisfaction_question": DEFAULT_SATISFACTION_QUESTION,
 }
 
 

@@ -36,10 +36,18 @@ TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
     # To the agency's contact mobile when an inspector sends a request back
     # (samad_ivr.storage.send_back).
     "request_sent_back": frozenset({"code", "due_on"}),
+    # To the citizen a day after the answer: was it convincing? (samad_ivr.jobs.satisfaction_ask)
+    "satisfaction_question": frozenset({"code", "agency"}),
 }
 # Templates whose {code} must stand alone on its line, so that it is read without error.
 CODE_ON_ITS_OWN_LINE = frozenset(
-    {"tracking_code", "request_answered", "agency_reminder", "request_sent_back"}
+    {
+        "tracking_code",
+        "request_answered",
+        "agency_reminder",
+        "request_sent_back",
+        "satisfaction_question",
+    }
 )
 MAX_TEMPLATE_PARTS = 3
 _SAMPLE = {

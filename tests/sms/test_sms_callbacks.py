@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from samad_ivr.domain.deadlines import DeadlinePolicy
 from samad_ivr.sms.delivery_store import DeliveryStore
 from samad_ivr.sms.inbound import InboundRouter
 from samad_ivr.storage.db import Pool
+from samad_ivr.storage.lifecycle import RequestLifecycle
+from samad_ivr.storage.satisfaction_verdicts import Verdicts
 from samad_ivr.web.sms_callbacks import SmsCallbacks
 
 from .conftest import MOBILE, TOKEN, CountingProvider, FakeClock, MakeWorker, QueueSms, outbox_row
@@ -25,7 +27,10 @@ async def client(
         token=TOKEN,
         outbox=DeliveryStore(db_pool),
         inbound=InboundRouter(
-            db_pool, optout_words=("لغو", "11"), satisfaction_window=timedelta(days=7), clock=clock
+            db_pool,
+            optout_words=("لغو", "11"),
+            verdicts=Verdicts(db_pool, RequestLifecycle(db_pool, DeadlinePolicy())),
+            clock=clock,
         ),
         clock=clock,
     )
@@ -139,9 +144,10 @@ async def test_the_opt_out_word_in_ucs2_unsubscribes_the_sender_from_notices(
         assert await conn.fetchval("SELECT kind FROM sms_inbound") == "optout"
 
 
-async def test_a_digit_reply_is_a_satisfaction_score_for_the_senders_latest_request(
+async def test_a_digit_from_a_number_with_no_open_question_is_unknown_and_changes_nothing(
     db_pool: Pool, client: TestClient[web.Request, web.Application]
 ) -> None:
+    # The sender has an answered request but was never asked: "2" reopens nothing.
     async with db_pool.acquire() as conn:
         call_id = await conn.fetchval(
             "INSERT INTO calls (uniqueid, caller_raw, caller_e164, started_at)"
@@ -154,11 +160,18 @@ async def test_a_digit_reply_is_a_satisfaction_score_for_the_senders_latest_requ
             call_id,
             MOBILE,
         )
-    await client.get(f"/sms/kannel/mo/{TOKEN}?from=09121234567&text={ucs2('۴')}&coding=2")
-    await client.get(f"/sms/kannel/mo/{TOKEN}?from=09351112233&text=4&coding=0&charset=UTF-8")
+        history_before = await conn.fetchval(
+            "SELECT count(*) FROM request_history WHERE request_id = $1", request_id
+        )
+    await client.get(f"/sms/kannel/mo/{TOKEN}?from=09121234567&text={ucs2('۲')}&coding=2")
     async with db_pool.acquire() as conn:
-        rows = await conn.fetch("SELECT kind, score, request_id FROM sms_inbound ORDER BY id")
-    assert [tuple(r) for r in rows] == [("satisfaction", 4, request_id), ("unknown", None, None)]
+        rows = await conn.fetch("SELECT kind, request_id, question_id FROM sms_inbound")
+        status = await conn.fetchval("SELECT status FROM requests WHERE id = $1", request_id)
+        history_after = await conn.fetchval(
+            "SELECT count(*) FROM request_history WHERE request_id = $1", request_id
+        )
+    assert [tuple(r) for r in rows] == [("unknown", None, None)]
+    assert (status, history_after) == ("registered", history_before)
 
 
 async def test_unknown_text_and_odd_senders_are_stored_and_ignored(

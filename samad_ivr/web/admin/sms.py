@@ -37,6 +37,7 @@ DESCRIPTIONS: Mapping[str, str] = {
     "request_answered": "خبر پاسخ دستگاه که پس از ثبت پاسخ برای شمارهٔ همراه شهروند فرستاده می‌شود",
     "agency_reminder": "یادآوری مهلت پاسخ که روز یادآوری برای شمارهٔ همراه دستگاه فرستاده می‌شود",
     "request_sent_back": "خبر بازگشت درخواست به دستگاه با مهلت تازه، برای شمارهٔ همراه دستگاه",
+    "satisfaction_question": "پرسش «آیا پاسخ قانع‌کننده بود؟» از شهروند، پس از پاسخ دستگاه",
 }
 DEFAULTS: Mapping[str, str] = SHIPPED_TEXTS
 PLACEHOLDERS: Mapping[str, str] = {
