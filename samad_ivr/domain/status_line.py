@@ -25,6 +25,7 @@ from samad_ivr.domain.spoken import jalali_date_prompts
 from samad_ivr.domain.tracking import CODE_LENGTH, is_valid_tracking_code
 
 __all__ = [
+    "OUTCOME_FA",
     "UNKNOWN_CALLER",
     "Attempts",
     "FoundRequest",
@@ -57,6 +58,17 @@ class Outcome(StrEnum):
     @property
     def refused(self) -> bool:
         return self in (Outcome.LIMIT_CALL, Outcome.LIMIT_CALLER, Outcome.LIMIT_CENTER)
+
+
+# How the national search labels each attempt.
+OUTCOME_FA: dict[Outcome, str] = {
+    Outcome.FOUND: "پیدا شد",
+    Outcome.NOT_FOUND: "پیدا نشد",
+    Outcome.INVALID: "کد نامعتبر",
+    Outcome.LIMIT_CALL: "رد شد: سقف کد در هر تماس",
+    Outcome.LIMIT_CALLER: "رد شد: سقف ساعتی این شماره",
+    Outcome.LIMIT_CENTER: "رد شد: سقف ساعتی کدهای ناموجود در مرکز",
+}
 
 
 @dataclass(frozen=True, slots=True)

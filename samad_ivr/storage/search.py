@@ -43,7 +43,9 @@ SELECT c.id, c.uniqueid, c.center_id, ce.name AS center_name, c.caller_e164, c.c
        r.id AS request_id, r.tracking_code, r.status, r.agency_id, a.name AS agency_name,
        {topic} AS topic, r.due_on, ce.timezone AS center_timezone,
        (SELECT array_agg(rec.id ORDER BY rec.kind, rec.id) FROM recordings rec
-        WHERE rec.call_id = c.id) AS recording_ids
+        WHERE rec.call_id = c.id) AS recording_ids,
+       (SELECT array_agg(sl.typed || ':' || sl.outcome ORDER BY sl.id) FROM status_lookups sl
+        WHERE sl.call_uniqueid = c.uniqueid) AS status_lookups
 FROM calls c
 LEFT JOIN centers ce ON ce.id = c.center_id
 LEFT JOIN officials o ON o.id = c.official_id
@@ -146,6 +148,8 @@ class CallHit:
     due_on: date | None  # the agency's deadline (a local day of the center)
     center_timezone: str | None
     recording_ids: tuple[int, ...]
+    # Codes typed for status by phone on this call: (as typed, outcome), in order (0017).
+    status_lookups: tuple[tuple[str, str], ...] = ()
 
     @property
     def live(self) -> bool:
@@ -181,6 +185,10 @@ def _hit(r: asyncpg.Record) -> CallHit:
         tracking_code=r["tracking_code"], status=r["status"], agency_id=r["agency_id"],
         agency_name=r["agency_name"], topic=r["topic"], due_on=r["due_on"],
         center_timezone=r["center_timezone"], recording_ids=tuple(r["recording_ids"] or ()),
+        status_lookups=tuple(
+            (typed, outcome) for typed, _, outcome in
+            (pair.rpartition(":") for pair in r["status_lookups"] or ())
+        ),
     )  # fmt: skip
 
 

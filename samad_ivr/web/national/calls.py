@@ -15,6 +15,7 @@ from aiohttp import web
 
 from samad_ivr.admin.jalali import InputError, iso_jalali, jalali_text
 from samad_ivr.domain.lifecycle import STATUS_FA, Status
+from samad_ivr.domain.status_line import OUTCOME_FA
 from samad_ivr.national.filters import FILTER_FIELDS, STATUSES, parse_search
 from samad_ivr.storage.search import CallHit, SearchPage
 from samad_ivr.web.national.common import (
@@ -73,6 +74,11 @@ CALL_SCHEMA: dict[str, Any] = {
         "due_on": {**_NULLABLE_STR, "format": "date", "description": "the agency's deadline"},
         "jalali_due_on": _NULLABLE_STR,
         "overdue": {"type": "boolean", "description": "escalated, or assigned past due_on"},
+        "status_lookups": {
+            "type": "array", "description": "codes typed for status by phone on this call",
+            "items": {"type": "object", "properties": {
+                "typed": {"type": "string"}, "outcome": {"type": "string"}}},
+        },
     },
 }  # fmt: skip
 RESPONSE_SCHEMA: dict[str, Any] = {
@@ -99,6 +105,7 @@ def call_json(hit: CallHit, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
         "due_on": hit.due_on.isoformat() if hit.due_on else None,
         "jalali_due_on": iso_jalali(hit.due_on) if hit.due_on else None,
         "overdue": hit.overdue(now, tz.key),
+        "status_lookups": [{"typed": t, "outcome": o} for t, o in hit.status_lookups],
     }  # fmt: skip
 
 
@@ -136,7 +143,7 @@ async def calls_page(request: web.Request) -> web.Response:
         centers=await center_choices(request, user), statuses=STATUS_NAMES,
         topics=await topic_catalog(request).labels() if page.topic_supported else {},
         next_link=next_page_link(request, page.next_cursor, FILTER_FIELDS), errors=errors,
-        may_listen=True,
+        may_listen=True, lookup_outcomes={o.value: label for o, label in OUTCOME_FA.items()},
         overdue={h.id for h in page.hits if h.overdue(now, tz.key)}, jalali=jalali_text,
         dashboard_link=filter_link("/national/dashboard", values),
     )  # fmt: skip
