@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "sam
 from asterisk.agi import AGI, AGIAppError, AGIException
 
 SPOOL_VERSION = 1
-UNIQUEID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+UNIQUEID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: `$` passes a trailing newline
 # Channel variables copied into the report; names match samad_ivr/agi/variables.py.
 REPORT_VARIABLES = {
     "linkedid": "CHANNEL(linkedid)",
@@ -61,7 +61,9 @@ def read_variable(agi, name):
 def record_message(agi):
     recdir = read_variable(agi, "SAMAD_RECDIR")
     message = read_variable(agi, "SAMAD_MESSAGE")
-    if not recdir or not re.match(r"^[A-Za-z0-9._-]+\.wav$", message):
+    uniqueid = agi.env.get("agi_uniqueid", "")
+    # Only the file our dialplan names for this call: never overwrite another file.
+    if not recdir or not UNIQUEID.fullmatch(uniqueid) or message != f"{uniqueid}-message.wav":
         return
     agi.stream_file("fallback-apology")
     base = os.path.join(recdir, message[: -len(".wav")])
@@ -72,7 +74,7 @@ def record_message(agi):
 
 def spool_call(agi):
     uniqueid = agi.env.get("agi_uniqueid", "")
-    if not UNIQUEID.match(uniqueid):
+    if not UNIQUEID.fullmatch(uniqueid):
         return
     report = {name: read_variable(agi, variable) for name, variable in REPORT_VARIABLES.items()}
     report.update(

@@ -5,6 +5,7 @@ Tests build settings from a plain dict; nothing else in the package reads the en
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
@@ -99,6 +100,8 @@ class SatisfactionSettings:
 class Settings:
     database_url: Secret
     agi_bind: HostPort
+    # Who may open FastAGI sessions (Asterisk's addresses); FastAGI has no credentials.
+    agi_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     web_bind: HostPort
     ami: AmiSettings
     calls: CallSettings
@@ -132,6 +135,7 @@ class Settings:
         return cls(
             database_url=Secret(get("DATABASE_URL", "postgresql://samad@127.0.0.1:5433/samad")),
             agi_bind=HostPort.parse(get("AGI_BIND", "127.0.0.1:4573"), "SAMAD_AGI_BIND"),
+            agi_allow=_networks(get("AGI_ALLOW", "127.0.0.0/8,::1/128"), "SAMAD_AGI_ALLOW"),
             web_bind=HostPort.parse(get("WEB_BIND", "127.0.0.1:8080"), "SAMAD_WEB_BIND"),
             ami=AmiSettings(
                 host=get("AMI_HOST", "127.0.0.1"),
@@ -173,6 +177,23 @@ class Settings:
             ),
             satisfaction=_satisfaction_settings(get, integer),
         )
+
+
+def _networks(
+    text: str, name: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A comma-separated list of addresses or networks (``10.0.0.5, 10.1.0.0/16``)."""
+    try:
+        networks = tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in text.split(",")
+            if part.strip()
+        )
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+    if not networks:
+        raise SettingsError(f"{name} names no address")
+    return networks
 
 
 def _deadline_policy(

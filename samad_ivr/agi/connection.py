@@ -103,6 +103,21 @@ class AgiConnection(asyncio.BufferedProtocol):
 
     # -- the session's side -----------------------------------------------------------
 
+    @property
+    def peer_host(self) -> str | None:
+        """The peer's address as the socket reports it (None if unknown or not IP)."""
+        if self._transport is None:
+            return None
+        peer = self._transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and peer and isinstance(peer[0], str):
+            return peer[0]
+        return None
+
+    def abort(self) -> None:
+        """Drop the connection at once, unsent bytes included."""
+        if self._transport is not None and not self._lost:
+            self._transport.abort()
+
     def set_deadline(self, seconds: float | None) -> None:
         """Bound every following wait to ``seconds`` from now (None: no bound)."""
         self._deadline = None if seconds is None else self._loop.time() + seconds

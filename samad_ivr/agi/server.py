@@ -8,19 +8,28 @@ path, and the socket is closed.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from samad_ivr.agi.channel import AgiChannel, read_environment
 from samad_ivr.agi.connection import AgiConnection
 from samad_ivr.agi.logcontext import NO_CALL, call_id
 from samad_ivr.agi.protocol import AgiHangup, AgiProtocolError
 
-__all__ = ["SAMAD_AGI_ERROR", "FastAgiServer", "Handler"]
+__all__ = ["LOOPBACK", "SAMAD_AGI_ERROR", "FastAgiServer", "Handler", "Network", "peer_allowed"]
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[AgiChannel], Awaitable[None]]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# FastAGI carries no credentials: whoever connects can create calls, requests and SMS.
+# Only Asterisk's own addresses may (SAMAD_AGI_ALLOW); by default Asterisk is local.
+LOOPBACK: tuple[Network, ...] = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+)
 
 SAMAD_AGI_ERROR = "SAMAD_AGI_ERROR"
 
@@ -46,8 +55,10 @@ class FastAgiServer:
         command_timeout: float = 30.0,
         header_timeout: float = 5.0,
         max_connections: int = 5000,
+        allow: Iterable[Network] = LOOPBACK,
     ) -> None:
         self._routes = dict(routes)
+        self._allow = tuple(allow)
         self._command_timeout = command_timeout
         self._header_timeout = header_timeout
         self._max_connections = max_connections
@@ -117,6 +128,12 @@ class FastAgiServer:
         task.add_done_callback(self._sessions.discard)
 
     async def _session(self, connection: AgiConnection) -> None:
+        if not peer_allowed(connection.peer_host, self._allow):
+            # Not a word to it, not a byte read: the header is untrusted input too.
+            logger.warning("FastAGI connection from %s refused (SAMAD_AGI_ALLOW)",
+                           connection.peer_host)  # fmt: skip
+            connection.abort()
+            return
         admitted = self._active < self._max_connections
         if admitted:
             self._active += 1
@@ -177,3 +194,16 @@ class FastAgiServer:
                 logger.warning("could not report the failure of route %s to Asterisk", route)
         else:
             logger.info("AGI route %s finished", route)
+
+
+def peer_allowed(host: str | None, allow: Iterable[Network]) -> bool:
+    """Whether a peer address (as the socket reports it) is inside one of ``allow``."""
+    if host is None:
+        return False
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # a dual-stack socket reports IPv4 peers this way
+    return any(address in network for network in allow)

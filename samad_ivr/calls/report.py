@@ -18,10 +18,10 @@ from typing import Any
 from samad_ivr.agi import variables as v
 
 SPOOL_VERSION = 1
-_FILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,96}\.wav$")
-_UNIQUEID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_WORD = re.compile(r"^[A-Za-z_]{0,32}$")
-_INTERFACE = re.compile(r"^[A-Za-z0-9_./@;:+-]{0,128}$")
+# fullmatch only: `$` also matches before a trailing newline.
+_UNIQUEID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_WORD = re.compile(r"[A-Za-z_]{0,32}")
+_INTERFACE = re.compile(r"[A-Za-z0-9_./@;:+-]{0,128}")
 _LEGS = frozenset({"desk", "deputy", "queue", "closed", "message", "fallback"})
 _TEXT_LIMIT = 256
 
@@ -102,7 +102,7 @@ def build_report(
     source: str,
 ) -> CallReport:
     """Validate raw values (strings from a channel, or JSON from the spool)."""
-    if not _UNIQUEID.match(uniqueid):
+    if not _UNIQUEID.fullmatch(uniqueid):
         raise ValueError(f"not an Asterisk unique id: {uniqueid[:80]!r}")
     leg = _text(values.get("leg"))
     return CallReport(
@@ -120,8 +120,8 @@ def build_report(
         member_interface=_match(values.get("member_interface"), _INTERFACE) or "",
         queue_enter_at=_epoch(values.get("queue_enter_epoch")),
         queue_hold_seconds=_int(values.get("queue_hold_seconds")),
-        recording=_match(values.get("recording"), _FILE_NAME),
-        message=_match(values.get("message"), _FILE_NAME),
+        recording=_own_file(values.get("recording"), recording_name(uniqueid)),
+        message=_own_file(values.get("message"), message_name(uniqueid)),
         official_id=_int(values.get("official_id")),
         deputy_id=_int(values.get("deputy_id")),
         center=_match(values.get("center"), _WORD) or "",
@@ -158,7 +158,26 @@ def _text(value: object) -> str:
 
 def _match(value: object, pattern: re.Pattern[str]) -> str | None:
     text = _text(value)
-    return text if text and pattern.match(text) else None
+    return text if text and pattern.fullmatch(text) else None
+
+
+def recording_name(uniqueid: str) -> str:
+    """The MixMonitor file our dialplan names for a call (``${UNIQUEID}.wav``)."""
+    return f"{uniqueid}.wav"
+
+
+def message_name(uniqueid: str) -> str:
+    """The Record() file our dialplan names for a call (``${UNIQUEID}-message.wav``)."""
+    return f"{uniqueid}-message.wav"
+
+
+def _own_file(value: object, expected: str) -> str | None:
+    """The file name only if it is the one the dialplan names for this very call.
+
+    Whoever reaches the FastAGI port (or writes a spool file) could otherwise name any
+    file in the recordings directory, another call's included, to be read and rewritten.
+    """
+    return expected if _text(value) == expected else None
 
 
 def _int(value: object) -> int | None:
