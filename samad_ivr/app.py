@@ -18,11 +18,13 @@ import asyncpg
 from aiohttp import web
 
 from samad_ivr.agi.handlers.common import RouteDeps
+from samad_ivr.agi.handlers.satisfaction import SatisfactionDeps
 from samad_ivr.agi.handlers.subscribe import SubscribeDeps
 from samad_ivr.agi.routes import build_routes
 from samad_ivr.agi.server import FastAgiServer
 from samad_ivr.ami.client import AmiClient, AmiError
 from samad_ivr.ami.events import AmiEventStream
+from samad_ivr.ami.originate import AmiOriginator
 from samad_ivr.calls.finaliser import RecordingFinaliser
 from samad_ivr.calls.intake import CallIntake
 from samad_ivr.calls.routing import RoutingService
@@ -31,6 +33,9 @@ from samad_ivr.jobs.announcements import queue_session_announcements
 from samad_ivr.jobs.deadline_reminders import remind_agencies
 from samad_ivr.jobs.deadlines import run_deadline_jobs
 from samad_ivr.jobs.holidays import seed_holidays
+from samad_ivr.jobs.satisfaction_ask import ask_citizens
+from samad_ivr.jobs.satisfaction_calls import Callbacks
+from samad_ivr.jobs.satisfaction_expiry import close_unanswered
 from samad_ivr.jobs.visit_warnings import warn_officials_at_risk
 from samad_ivr.live.hub import LiveHub
 from samad_ivr.national.listen import AmiListenGateway
@@ -48,6 +53,7 @@ from samad_ivr.storage.migrations import apply_migrations, migrations_dir
 from samad_ivr.storage.notices import NoticeRepository
 from samad_ivr.storage.requests import RequestRepository
 from samad_ivr.storage.roster import RosterRepository
+from samad_ivr.storage.satisfaction_verdicts import Verdicts
 from samad_ivr.web.admin.routes import setup_admin
 from samad_ivr.web.admin.sms import setup_admin_sms
 from samad_ivr.web.admin.visits import reports_feature
@@ -131,8 +137,14 @@ class Service:
         subscribe_deps = SubscribeDeps(
             subscriptions=NoticeRepository(pool), center_code=s.center_code, clock=deps.clock
         )
+        self.verdicts = Verdicts(pool, RequestLifecycle(pool, s.lifecycle.deadline))
+        satisfaction_deps = SatisfactionDeps(
+            pool=pool, verdicts=self.verdicts, calls=calls, finaliser=self.finaliser,
+            clock=deps.clock,
+        )  # fmt: skip
         self.agi = FastAgiServer(
-            build_routes(deps, subscribe_deps), command_timeout=s.calls.agi_command_timeout
+            build_routes(deps, subscribe_deps, satisfaction_deps=satisfaction_deps),
+            command_timeout=s.calls.agi_command_timeout,
         )
         await self.agi.start(s.agi_bind.host, s.agi_bind.port)
         self._stack.push_async_callback(self.agi.close)
@@ -146,7 +158,9 @@ class Service:
             else None
         )
         await self._start_ami()
-        sms = await start_sms(pool, s.sms, web_app_public_url=f"http://{s.web_bind}")
+        sms = await start_sms(
+            pool, s.sms, web_app_public_url=f"http://{s.web_bind}", verdicts=self.verdicts
+        )
         self._stack.push_async_callback(sms.close)
         self.web_features.append(sms.web_feature)
         await self._start_web(pool)
@@ -226,6 +240,23 @@ class Service:
             policy = self.settings.lifecycle.deadline
             await DeadlineRecomputer(pool, policy).reconcile(datetime.now(UTC))
 
+        satisfaction = self.settings.satisfaction
+        callbacks = Callbacks(
+            pool, AmiOriginator(self.ami), satisfaction.policy.call, dial=satisfaction.dial,
+            caller_id=satisfaction.caller_id, max_calls=satisfaction.max_calls,
+            clock=lambda: datetime.now(UTC),
+        )  # fmt: skip
+
+        async def ask_satisfaction() -> None:
+            await ask_citizens(pool, datetime.now(UTC), satisfaction.policy)
+
+        async def ring_satisfaction() -> None:
+            if self.ami.connected:  # without AMI nothing can ring: the questions wait
+                await callbacks.ring_due()
+
+        async def close_satisfaction() -> None:
+            await close_unanswered(pool, self.verdicts, datetime.now(UTC))
+
         return Jobs(
             replay_spool=self.replay_spool,
             sweep_recordings=self.sweep_recordings,
@@ -237,6 +268,9 @@ class Service:
             deadlines=_quiet_when_db_down(deadlines),
             remind_agencies=_quiet_when_db_down(remind),
             reconcile_deadlines=_quiet_when_db_down(reconcile),
+            ask_satisfaction=_quiet_when_db_down(ask_satisfaction),
+            ring_satisfaction=_quiet_when_db_down(ring_satisfaction),
+            close_unanswered_satisfaction=_quiet_when_db_down(close_satisfaction),
         )
 
     async def replay_spool(self) -> None:

@@ -28,6 +28,9 @@ class Jobs:
     deadlines: Job  # requests past their deadline -> inspectors; past the long stop -> admins
     remind_agencies: Job  # the agency's reminder (portal + SMS) before its deadline
     reconcile_deadlines: Job  # stored deadlines checked against each center's calendar
+    ask_satisfaction: Job  # "was the answer convincing?" by SMS / callback, a day after it
+    ring_satisfaction: Job  # the due satisfaction callbacks (inside the calling window)
+    close_unanswered_satisfaction: Job  # no reply in time -> closed without reply
 
 
 def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
@@ -93,6 +96,28 @@ def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
         jobs.reconcile_deadlines,
         CronTrigger(hour=2, minute=30, timezone=TEHRAN),
         id="reconcile_deadlines",
+        **common,
+    )
+    # Daytime only (the job checks the hour too): a question by SMS at night is rude.
+    scheduler.add_job(
+        jobs.ask_satisfaction,
+        CronTrigger(hour="9-19", minute="*/10", timezone=TEHRAN),
+        id="ask_satisfaction",
+        **common,
+    )
+    # Every minute: the job itself keeps every ring inside the calling window.
+    scheduler.add_job(
+        jobs.ring_satisfaction,
+        IntervalTrigger(minutes=1),
+        id="ring_satisfaction",
+        next_run_time=datetime.now(UTC),
+        **common,
+    )
+    scheduler.add_job(
+        jobs.close_unanswered_satisfaction,
+        IntervalTrigger(minutes=15),
+        id="close_unanswered_satisfaction",
+        next_run_time=datetime.now(UTC),
         **common,
     )
     return scheduler

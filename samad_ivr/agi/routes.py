@@ -5,15 +5,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from samad_ivr.agi.handlers import inbound, post_call, register, subscribe
+from samad_ivr.agi.handlers import (
+    inbound,
+    post_call,
+    register,
+    satisfaction,
+    satisfaction_done,
+    subscribe,
+)
 from samad_ivr.agi.handlers.common import RouteDeps
 from samad_ivr.agi.server import Handler
 
 
-def build_routes(deps: RouteDeps, subscribe_deps: subscribe.SubscribeDeps) -> Mapping[str, Handler]:
+def build_routes(
+    deps: RouteDeps,
+    subscribe_deps: subscribe.SubscribeDeps,
+    *,
+    satisfaction_deps: satisfaction.SatisfactionDeps,
+) -> Mapping[str, Handler]:
     return {
         "inbound": partial(inbound.handle, deps=deps),
         "register": partial(register.handle, deps=deps),
         "post_call": partial(post_call.handle, deps=deps),
         "subscribe": partial(subscribe.handle, deps=subscribe_deps),
+        "satisfaction": partial(satisfaction.handle, deps=satisfaction_deps),
+        "satisfaction_done": partial(satisfaction_done.handle, deps=satisfaction_deps),
     }

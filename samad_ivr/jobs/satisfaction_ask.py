@@ -13,7 +13,8 @@ and each (request, answer, channel) is asked once (migration 0018).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.domain.satisfaction import (
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 TEMPLATE = "satisfaction_question"
 BATCH = 200
+DAYTIME = (time(9, 0), time(20, 0))  # Tehran time: nobody is asked at night
 EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 CHANNEL_FA = {Channel.SMS: "پیامک", Channel.CALL: "تماس تلفنی"}
 
@@ -84,12 +86,21 @@ async def _ask(
     return qid
 
 
+def _tehran(now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo("Asia/Tehran"))
+
+
 async def ask_citizens(
-    pool: Pool, now: datetime, policy: SatisfactionPolicy, *, batch: int = BATCH
+    pool: Pool,
+    now: datetime,
+    policy: SatisfactionPolicy,
+    *,
+    batch: int = BATCH,
+    daytime: tuple[time, time] = DAYTIME,
 ) -> int:
     """Ask about every answer due for its question at `now`; how many questions."""
     require_aware(now, "now")
-    if not policy.channels:
+    if not policy.channels or not daytime[0] <= _tehran(now).time() < daytime[1]:
         return 0
     template = await TemplateRepository(pool).body_of(TEMPLATE)
     after = (EPOCH, 0)
