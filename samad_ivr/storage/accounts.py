@@ -16,6 +16,7 @@ from enum import StrEnum
 
 import asyncpg
 
+from samad_ivr.domain.login_throttle import FailureCounts, Verdict, decide
 from samad_ivr.storage.db import Pool, StorageError, connection, require_aware
 from samad_ivr.storage.session_cache import SessionCache
 
@@ -31,7 +32,7 @@ class Role(StrEnum):
 
 NATIONAL_ROLES: frozenset[Role] = frozenset({Role.SUPERUSER, Role.NATIONAL_LISTENER})
 
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{2,63}")  # use fullmatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,18 +113,47 @@ INSERT_ATTEMPT_SQL = """
 INSERT INTO login_attempts (username, client_ip, outcome) VALUES ($1, $2, $3)
 """
 
-# A success for the username ends its run of failures; a success from an address does
-# not clear that address (one valid account must not unlock guessing at the others).
-RECENT_FAILURES_SQL = """
-SELECT
-  (SELECT count(*) FROM login_attempts a
-   WHERE a.username = $1 AND a.outcome = 'failure' AND a.attempted_at > $3
-     AND a.attempted_at > coalesce(
-       (SELECT max(b.attempted_at) FROM login_attempts b
-        WHERE b.username = $1 AND b.outcome = 'success'), '-infinity')) AS by_username,
-  (SELECT count(*) FROM login_attempts a
-   WHERE a.client_ip = $2 AND a.outcome = 'failure' AND a.attempted_at > $3) AS by_ip
+# Counted under advisory locks on the username and on the address, and the attempt is
+# recorded (as a failure until the password proves right) in the same transaction: of
+# parallel guesses, only as many as the limit allows get to check a password.
+LOCK_ATTEMPT_SQL = """
+SELECT pg_advisory_xact_lock(hashtextextended('samad-login-user:' || $1, 0)),
+       pg_advisory_xact_lock(hashtextextended('samad-login-ip:' || $2, 0))
 """
+
+# A success ends the run of failures of its username (and of its pair); a success from
+# an address does not clear that address (one valid account must not unlock guessing at
+# the others).  Attempts are kept 30 days, so "usual" means "logged in from there lately".
+FAILURE_COUNTS_SQL = """
+WITH mine AS (
+  SELECT client_ip, outcome, attempted_at FROM login_attempts WHERE username = $1
+), last_ok AS (
+  SELECT max(attempted_at) FILTER (WHERE outcome = 'success') AS any_ip,
+         max(attempted_at) FILTER (WHERE outcome = 'success' AND client_ip = $2) AS this_ip
+  FROM mine
+)
+SELECT
+  (SELECT count(*) FROM mine, last_ok WHERE mine.client_ip = $2 AND outcome = 'failure'
+     AND attempted_at > $3 AND attempted_at > coalesce(last_ok.this_ip, '-infinity')) AS pair,
+  (SELECT count(*) FROM login_attempts a
+   WHERE a.client_ip = $2 AND a.outcome = 'failure' AND a.attempted_at > $3) AS address,
+  (SELECT count(*) FROM mine, last_ok WHERE outcome = 'failure'
+     AND attempted_at > $3 AND attempted_at > coalesce(last_ok.any_ip, '-infinity')) AS username,
+  (SELECT this_ip IS NOT NULL FROM last_ok) AS usual_address
+"""
+
+INSERT_GATED_ATTEMPT_SQL = """
+INSERT INTO login_attempts (username, client_ip, outcome) VALUES ($1, $2, $3) RETURNING id
+"""
+
+MARK_SUCCESS_SQL = "UPDATE login_attempts SET outcome = 'success' WHERE id = $1"
+
+
+@dataclass(frozen=True, slots=True)
+class LoginGate:
+    verdict: Verdict
+    counts: FailureCounts
+    attempt_id: int  # recorded as a failure (or throttled); `login_succeeded` corrects it
 
 
 def _user(row: asyncpg.Record) -> User:
@@ -140,7 +170,7 @@ def _user(row: asyncpg.Record) -> User:
 
 def validate_new_user(new: NewUser) -> None:
     """Raise `AccountError` unless `new` describes a user the schema will accept."""
-    if not USERNAME_RE.match(new.username):
+    if not USERNAME_RE.fullmatch(new.username):
         raise AccountError(
             "username must be 3-64 characters: lowercase latin letters, digits, '_', '.', '-'"
         )
@@ -247,15 +277,32 @@ class AccountRepository:
         async with connection(self._pool) as conn:
             await conn.execute(INSERT_ATTEMPT_SQL, username, client_ip, outcome.value)
 
-    async def recent_failures(
-        self, username: str, client_ip: str, since: datetime
-    ) -> tuple[int, int]:
-        """Failed logins since `since`: (for this username, from this address)."""
+    async def gate_attempt(
+        self, username: str, client_ip: str, since: datetime, limit: int
+    ) -> LoginGate:
+        """Count earlier failures, decide, and record this attempt, atomically."""
         require_aware(since, "since")
+        async with connection(self._pool) as conn, conn.transaction():
+            await conn.execute(LOCK_ATTEMPT_SQL, username, client_ip)
+            row = await conn.fetchrow(FAILURE_COUNTS_SQL, username, client_ip, since)
+            assert row is not None
+            counts = FailureCounts(
+                pair=row["pair"],
+                address=row["address"],
+                username=row["username"],
+                usual_address=bool(row["usual_address"]),
+            )
+            verdict = decide(counts, limit)
+            outcome = LoginOutcome.THROTTLED if verdict is Verdict.REFUSE else LoginOutcome.FAILURE
+            attempt_id: int = await conn.fetchval(
+                INSERT_GATED_ATTEMPT_SQL, username, client_ip, outcome.value
+            )
+        return LoginGate(verdict, counts, attempt_id)
+
+    async def login_succeeded(self, attempt_id: int) -> None:
+        """The password of a gated attempt was right: it ends the run of failures."""
         async with connection(self._pool) as conn:
-            row = await conn.fetchrow(RECENT_FAILURES_SQL, username, client_ip, since)
-        assert row is not None
-        return row["by_username"], row["by_ip"]
+            await conn.execute(MARK_SUCCESS_SQL, attempt_id)
 
     async def purge(self, attempts_before: datetime) -> None:
         """Drop expired sessions and login attempts older than `attempts_before`."""

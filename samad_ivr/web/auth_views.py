@@ -1,8 +1,12 @@
 """/login and /logout: password check, throttling, and the server-side session.
 
-Throttling counts failed attempts in the database per username and per client address
-(`SAMAD_WEB_LOGIN_MAX_FAILURES` within `SAMAD_WEB_LOGIN_WINDOW_MINUTES`); a throttled
-attempt is answered 429 without checking the password and does not extend the lockout.
+Throttling counts failed attempts in the database per username, per address and per
+(username, address) pair (`SAMAD_WEB_LOGIN_MAX_FAILURES` within
+`SAMAD_WEB_LOGIN_WINDOW_MINUTES`; the rules are in `domain/login_throttle.py`), counted and
+recorded atomically so parallel guesses cannot all pass.  A refused attempt is answered
+429 without checking the password and does not extend the lockout; a user attacked from
+elsewhere is only slowed (`SAMAD_WEB_LOGIN_SLOWDOWN_MS`) at an address they logged in
+from before.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from persiantools import characters, digits
 
-from samad_ivr.storage.accounts import USERNAME_RE, LoginOutcome, Role, User
+from samad_ivr.domain.login_throttle import Verdict
+from samad_ivr.storage.accounts import USERNAME_RE, Role, User
 from samad_ivr.storage.db import StorageUnavailable
 from samad_ivr.web.config import WEB_SETTINGS
 from samad_ivr.web.csrf import csrf_token
@@ -125,7 +130,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 async def _authenticate(request: web.Request, username: str, password: str) -> User | None:
     accounts = request.app[ACCOUNTS]
-    found = await accounts.credentials(username) if USERNAME_RE.match(username) else None
+    found = await accounts.credentials(username) if USERNAME_RE.fullmatch(username) else None
     if found is None:
         await verify_password(await _dummy_hash(), password)
         return None
@@ -149,27 +154,27 @@ async def login_submit(request: web.Request) -> web.Response:
     accounts = request.app[ACCOUNTS]
     window = timedelta(minutes=settings.login_window_minutes)
     try:
-        by_username, by_ip = await accounts.recent_failures(
-            username, ip, datetime.now(UTC) - window
+        gate = await accounts.gate_attempt(
+            username, ip, datetime.now(UTC) - window, settings.login_max_failures
         )
-        if max(by_username, by_ip) >= settings.login_max_failures:
-            await accounts.record_attempt(username, ip, LoginOutcome.THROTTLED)
-            log.warning(
-                "login throttled (user failures %d, address failures %d)", by_username, by_ip
-            )
+        if gate.verdict is Verdict.REFUSE:
+            log.warning("login throttled (%s)", gate.counts)
             message = THROTTLED.format(minutes=digits.en_to_fa(str(settings.login_window_minutes)))
             return _render_login(
                 request, next_path=next_path, username=username, error=message, status=429
             )
+        if gate.verdict is Verdict.SLOW:
+            log.warning("login slowed: username under attack from elsewhere (%s)", gate.counts)
+            await asyncio.sleep(settings.login_slowdown_ms / 1000)
         user = None
         if 0 < len(password) <= MAX_PASSWORD_LENGTH:
             user = await _authenticate(request, username, password)
         if user is None:
-            await accounts.record_attempt(username, ip, LoginOutcome.FAILURE)
+            # The gate already recorded the attempt as a failure.
             return _render_login(
                 request, next_path=next_path, username=username, error=WRONG_CREDENTIALS
             )
-        await accounts.record_attempt(username, ip, LoginOutcome.SUCCESS)
+        await accounts.login_succeeded(gate.attempt_id)
         token = await _start_session(request, user, ip)
     except StorageUnavailable:
         raise http_error(request, 503, "unavailable", UNAVAILABLE) from None

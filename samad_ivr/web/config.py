@@ -29,6 +29,8 @@ class WebSettings:
     session_hours: int
     login_max_failures: int
     login_window_minutes: int
+    # A username over its failure limit is still tried from its usual addresses, this late.
+    login_slowdown_ms: int
     # Behind a reverse proxy every request comes from the proxy's address; only then may
     # the last X-Forwarded-For hop (appended by our proxy) name the client for throttling.
     trust_forwarded_for: bool
@@ -70,6 +72,7 @@ class WebSettings:
             session_hours=integer("WEB_SESSION_HOURS", 12, 1, 24 * 30),
             login_max_failures=integer("WEB_LOGIN_MAX_FAILURES", 5, 1, 1000),
             login_window_minutes=integer("WEB_LOGIN_WINDOW_MINUTES", 15, 1, 24 * 60),
+            login_slowdown_ms=integer("WEB_LOGIN_SLOWDOWN_MS", 2000, 0, 30000),
             trust_forwarded_for=flag("WEB_TRUST_X_FORWARDED_FOR", False),
         )
 

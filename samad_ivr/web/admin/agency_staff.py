@@ -45,7 +45,7 @@ def new_staff_fields(
     generate = fields.get("generate") == "1"
     password, again = fields.get("password", ""), fields.get("password_again", "")
     errors: list[str] = []
-    if not USERNAME_RE.match(username):
+    if not USERNAME_RE.fullmatch(username):
         errors.append(
             "نام کاربری باید ۳ تا ۶۴ نویسهٔ لاتین کوچک، رقم یا . _ - باشد و با حرف یا رقم شروع شود."
         )
