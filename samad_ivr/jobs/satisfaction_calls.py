@@ -23,6 +23,7 @@ from samad_ivr.ami.originate import CallResult, Originator, OutboundCall
 from samad_ivr.domain.deadlines import WorkCalendar
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.domain.satisfaction import CallPolicy, next_call_slot, next_retry_at
+from samad_ivr.notices.text import fa_digits
 from samad_ivr.storage import satisfaction as sq
 from samad_ivr.storage import satisfaction_calls as sc
 from samad_ivr.storage.db import Pool, PoolConnection, connection, require_aware
@@ -130,7 +131,7 @@ class Callbacks:
             await sc.lock_request_key(conn, b.question.request_id)
             await sc.finish_attempt(conn, b.call.channel_id, result.value, now)
             await sc.reschedule(conn, b.question.id, retry, hold)
-            note = f"تماس {b.attempt_no} برای پرسش رضایت: {RESULT_FA[result]}."
+            note = f"تماس {fa_digits(b.attempt_no)} برای پرسش رضایت: {RESULT_FA[result]}."
             if result is not CallResult.ANSWERED:
                 note += " تماس دوباره گرفته می‌شود." if retry else " تماس دیگری گرفته نمی‌شود."
             await sq.add_history(

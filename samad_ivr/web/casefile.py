@@ -29,11 +29,15 @@ JOB_FA: dict[str, str] = {
     "holiday_recompute": "سامانه (بازمحاسبهٔ مهلت پس از تغییر تعطیلات)",
     "citizen_ivr": "شهروند (تلفن ۱۱۱)",
     "citizen_sms": "شهروند (پیامک)",
+    "satisfaction": "سامانه (نظرخواهی از شهروند)",
 }
 EVENT_FA: dict[str, str] = {
     "deadline_changed": "تغییر مهلت",
     "reminder_sent": "یادآوری به دستگاه",
     "long_stop": "گذشتن از مهلت نهایی و گزارش به مدیر استان",
+    "satisfaction_asked": "پرسش از شهروند: آیا پاسخ قانع‌کننده بود؟",
+    "satisfaction_call": "تماس با شهروند برای نظرخواهی",
+    "satisfaction_reply": "نظر شهروند درباره پاسخ",
 }
 ROUTE_FA: dict[str, str] = {
     "desk": "میز پاسخ‌گویی", "deputy": "جانشین", "queue": "صف انتظار",

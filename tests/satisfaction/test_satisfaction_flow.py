@@ -172,3 +172,9 @@ async def test_no_reply_within_seven_days_closes_the_request_as_answered_without
         " WHERE request_id = $1 AND to_status = 'closed'", answered.request_id,
     )  # fmt: skip
     assert tuple(move) == ("accept", "satisfaction", "no_reply")
+
+
+async def test_nobody_is_asked_at_night(db_pool: Pool, answered: Answered) -> None:
+    night = ASKED_AT.astimezone(TEHRAN).replace(hour=22)
+    assert await ask_citizens(db_pool, night, policy()) == 0
+    assert await ask_citizens(db_pool, night.replace(hour=9), policy()) == 2
