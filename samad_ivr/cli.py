@@ -15,7 +15,7 @@ from samad_ivr.settings import Settings
 from samad_ivr.storage.db import create_pool
 from samad_ivr.storage.migrations import apply_migrations, migrations_dir
 
-_DIALLED = re.compile(r"^[0-9*#+]{1,20}$")
+_DIALLED = re.compile(r"[0-9*#+]{1,20}")
 
 
 async def migrate(settings: Settings) -> int:
@@ -31,7 +31,7 @@ async def migrate(settings: Settings) -> int:
 
 async def place_call(settings: Settings, caller: str, audio: str | None, dialled: str) -> int:
     number = normalise_caller_id(caller)
-    if number.e164 is None or not _DIALLED.match(dialled):
+    if number.e164 is None or not _DIALLED.fullmatch(dialled):
         print(f"samad-ivr call: not a phone number: {caller!r} / {dialled!r}", file=sys.stderr)
         return 2
     variables: dict[str, str] = {}

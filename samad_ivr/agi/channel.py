@@ -71,8 +71,8 @@ async def read_environment(connection: AgiConnection) -> AgiEnvironment:
 
 
 # What may travel through MSet unquoted (see AgiChannel.set_variables).
-_MSET_NAME = re.compile(r"^_{0,2}[A-Z][A-Z0-9_]{0,63}$")
-_MSET_VALUE = re.compile(r"^[A-Za-z0-9_./@&:+-]{0,512}$")
+_MSET_NAME = re.compile(r"_{0,2}[A-Z][A-Z0-9_]{0,63}")
+_MSET_VALUE = re.compile(r"[A-Za-z0-9_./@&:+-]{0,512}")
 
 
 class AgiChannel:
@@ -156,7 +156,7 @@ class AgiChannel:
         """
         if not values:
             return
-        if all(_MSET_NAME.match(k) and _MSET_VALUE.match(v) for k, v in values.items()):
+        if all(_MSET_NAME.fullmatch(k) and _MSET_VALUE.fullmatch(v) for k, v in values.items()):
             joined = ",".join(f"{name}={value}" for name, value in values.items())
             await self.send("EXEC", "MSet", joined)
             return

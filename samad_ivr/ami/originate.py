@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # Asterisk's OriginateResponse `Reason`: the last control frame seen on the channel.
 _REASONS = {"4": "answered", "5": "busy", "8": "busy", "3": "no_answer", "1": "no_answer"}
-_VALUE_RE = re.compile(r"^[^\r\n;,|]{0,200}$")
+_VALUE_RE = re.compile(r"[^\r\n;,|]{0,200}")
 # Beyond the ring time: Asterisk's own set-up and the OriginateResponse's way back.
 MARGIN_SECONDS = 15.0
 

@@ -51,8 +51,8 @@ __all__ = [
 FORMATS = ("sln", "alaw", "sln16")
 """Extensions written for every prompt, in the order the returned paths use."""
 
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9/_-]*$")
-_TONE_RE = re.compile(r"^@tone:(\d{2,5}):(\d{1,5})$")
+_NAME_RE = re.compile(r"[a-z0-9][a-z0-9/_-]*")
+_TONE_RE = re.compile(r"@tone:(\d{2,5}):(\d{1,5})")
 _FILE_PREFIX = "@file:"
 _ESPEAK_TIMEOUT_S = 60.0
 _PEAK_HEADROOM_DB = 3.0

@@ -37,7 +37,7 @@ FILTER_FIELDS = (
     "caller", "tracking_code", "live",
 )  # fmt: skip
 _YES = ("1", "true", "on")
-_TRACKING_RE = re.compile(r"^[0-9]{10}$")
+_TRACKING_RE = re.compile(r"[0-9]{10}")
 _MAX_TEXT = 100
 DASHBOARD_DEFAULT_DAYS = 30
 # A year of calls is still a bounded index range scan; more belongs in an export.

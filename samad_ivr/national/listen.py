@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 LISTEN_CONTEXT = "samad-listen"
 LISTEN_EXTEN = "spy"
 SPY_VARIABLE = "SAMAD_SPY_CHANNEL"
-_UNIQUEID_RE = re.compile(r"^[0-9]{1,20}\.[0-9]{1,10}$")
+_UNIQUEID_RE = re.compile(r"[0-9]{1,20}\.[0-9]{1,10}")
 
 
 class ListenError(Exception):

@@ -43,7 +43,7 @@ __all__ = [
 
 MAX_LIMIT = 200
 MAX_FINDINGS = 10000
-_CURSOR_RE = re.compile(r"^(-|[0-9]{8})\.([0-9]{1,19})$")
+_CURSOR_RE = re.compile(r"(-|[0-9]{8})\.([0-9]{1,19})")
 
 
 class Queue(StrEnum):

@@ -16,7 +16,7 @@ import re
 __all__ = ["MAX_TOKEN", "pair_token", "parse_pair", "parts_token", "token_parts"]
 
 MAX_TOKEN = 64
-_PAIR_RE = re.compile(r"^([0-9]{1,19})\.([0-9]{1,19})$")
+_PAIR_RE = re.compile(r"([0-9]{1,19})\.([0-9]{1,19})")
 
 
 def parts_token(*parts: str | int) -> str:

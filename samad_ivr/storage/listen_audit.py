@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 # Same rule as officials.desk_endpoint (0001) and the CHECK in 0006.
-_ENDPOINT_RE = re.compile(r"^(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@+-]+(/n)?$")
+_ENDPOINT_RE = re.compile(r"(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@+-]+(/n)?")
 
 
 def valid_listen_endpoint(text: str) -> bool:

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 # Arbitrary but fixed: every samad-ivr runner contends for this one key.
 MIGRATION_LOCK_KEY = 0x5A4D_4144_0001  # "SMAD" 0001
 
-_FILENAME_RE = re.compile(r"^[0-9]{4}_[A-Za-z0-9_]+\.sql$")
+_FILENAME_RE = re.compile(r"[0-9]{4}_[A-Za-z0-9_]+\.sql")
 
 CREATE_TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -58,7 +58,7 @@ def read_migrations(directory: Path) -> list[MigrationFile]:
         raise MigrationError(f"migrations directory {directory} does not exist")
     files: list[MigrationFile] = []
     for path in sorted(directory.iterdir()):
-        if not _FILENAME_RE.match(path.name):
+        if not _FILENAME_RE.fullmatch(path.name):
             continue
         data = path.read_bytes()
         files.append(

@@ -40,7 +40,7 @@ ORDER BY r.due_on, r.id LIMIT $4
 COUNT_SQL = "SELECT count(*) FROM requests WHERE center_id = $1 AND status = $2"
 BY_CODE_SQL = "SELECT id FROM requests WHERE center_id = $1 AND tracking_code = $2"
 
-_CURSOR_RE = re.compile(r"^([0-9]{1,19})\.([0-9]{1,19})$")
+_CURSOR_RE = re.compile(r"([0-9]{1,19})\.([0-9]{1,19})")
 
 
 class QueueKind(StrEnum):
@@ -78,7 +78,7 @@ class QueueCursor:
     @classmethod
     def parse(cls, token: str) -> QueueCursor | None:
         """None for anything that is not a cursor this module wrote."""
-        match = _CURSOR_RE.match(token)
+        match = _CURSOR_RE.fullmatch(token)
         return None if match is None else cls(int(match[1]), int(match[2]))
 
 

@@ -17,7 +17,7 @@ import asyncpg
 
 from samad_ivr.storage.db import Pool, PoolConnection, StorageError, connection
 
-CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+CODE_RE = re.compile(r"[a-z][a-z0-9_]{1,39}")
 MAX_NAME = 200
 CACHE_SECONDS = 30.0
 
@@ -91,7 +91,7 @@ class TopicRepository:
             return [_topic(r) for r in await conn.fetch(LIST_SQL, center_id)]
 
     async def get(self, center_id: int, code: str) -> Topic | None:
-        if not CODE_RE.match(code):
+        if not CODE_RE.fullmatch(code):
             return None
         async with connection(self._pool) as conn:
             r = await conn.fetchrow(GET_SQL, center_id, code)
@@ -105,7 +105,7 @@ class TopicRepository:
     async def add(self, center_id: int, name: str, code: str | None = None) -> str:
         """A new active topic at the end of the list (before «other» when that is last);
         returns its code."""
-        if code is not None and not CODE_RE.match(code):
+        if code is not None and not CODE_RE.fullmatch(code):
             raise ValueError(f"topic code {code!r} is not lowercase latin")
         async with connection(self._pool) as conn, conn.transaction():
             # Serialise additions to one center so two generated codes never collide.

@@ -41,7 +41,7 @@ from samad_ivr.web.admin.common import (
 
 log = logging.getLogger(__name__)
 
-DESK_RE = re.compile(r"^(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@+-]+(/n)?$")
+DESK_RE = re.compile(r"(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@+-]+(/n)?")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_TEXT = 200
 FORM_KEYS = ("name", "title", "agency_id", "desk_endpoint", "mobile", "deputy_id")

@@ -45,7 +45,7 @@ def topic_name(fields: dict[str, str]) -> tuple[str, str | None]:
 
 def _code(request: web.Request) -> str:
     code = request.match_info.get("code", "")
-    if not CODE_RE.match(code):
+    if not CODE_RE.fullmatch(code):
         raise not_found(request)
     return code
 
@@ -79,7 +79,7 @@ async def add_topic(request: web.Request) -> web.Response:
     fields = await form_fields(request)
     name, error = topic_name(fields)
     code = normalise(fields.get("code", "")).lower() or None
-    if error is None and code is not None and not CODE_RE.match(code):
+    if error is None and code is not None and not CODE_RE.fullmatch(code):
         error = "رمز موضوع باید با حرف لاتین کوچک شروع شود و فقط حرف، رقم و _ داشته باشد."
     if error is None:
         try:

@@ -23,7 +23,7 @@ FILTER_FIELDS = ("status", "topic", "overdue", "tracking_code", "from", "to")
 LISTED_STATUSES = (
     Status.ASSIGNED, Status.ESCALATED, Status.ANSWERED, Status.REOPENED, Status.CLOSED,
 )  # fmt: skip
-_TRACKING_RE = re.compile(r"^[0-9]{10}$")
+_TRACKING_RE = re.compile(r"[0-9]{10}")
 _MAX_TEXT = 100
 PAGE_SIZE = 50
 
