@@ -105,6 +105,11 @@ async def test_another_key_or_none_leaves_the_question_open_for_the_next_call(
     assert await status(db_pool, answered.request_id) == "answered"
     outcome = await db_pool.fetchval("SELECT outcome FROM satisfaction_questions")
     assert outcome == "open"
+    lines = await db_pool.fetch(
+        "SELECT job, note FROM request_history WHERE event = 'satisfaction_reply'"
+    )
+    assert [r["job"] for r in lines] == ["citizen_ivr", "citizen_ivr"]
+    assert "کلید ۱ یا ۲ را نزد" in lines[0]["note"]
 
 
 async def test_a_channel_naming_another_question_changes_nothing(

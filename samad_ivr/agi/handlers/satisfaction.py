@@ -67,6 +67,13 @@ async def _apply(deps: SatisfactionDeps, uniqueid: str, question_id: str, key: s
     outcome = outcome_of_digit(key)
     if outcome is None:
         log.info("callback %s: no valid key (%r); the question stays open", uniqueid, key)
+        note = "شهروند در تماس کلید ۱ یا ۲ را نزد؛ پرسش باز می‌ماند."
+        async with connection(deps.pool) as conn:
+            await sq.add_history(
+                conn, question.request_id, deps.clock(), "satisfaction_reply", note,
+                {"question_id": question.id, "uniqueid": uniqueid, "key": key},
+                job=ACTOR.job or "citizen_ivr",
+            )  # fmt: skip
         return "none"
 
     async def also(_conn: Any, _q: sq.Question) -> dict[str, Any]:
