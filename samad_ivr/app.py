@@ -19,6 +19,7 @@ from aiohttp import web
 
 from samad_ivr.agi.handlers.common import RouteDeps
 from samad_ivr.agi.handlers.satisfaction import SatisfactionDeps
+from samad_ivr.agi.handlers.status_lookup import StatusDeps
 from samad_ivr.agi.handlers.subscribe import SubscribeDeps
 from samad_ivr.agi.routes import build_routes
 from samad_ivr.agi.server import FastAgiServer
@@ -54,6 +55,7 @@ from samad_ivr.storage.notices import NoticeRepository
 from samad_ivr.storage.requests import RequestRepository
 from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.storage.satisfaction_verdicts import Verdicts
+from samad_ivr.storage.status_lookups import StatusLookupRepository
 from samad_ivr.web.admin.routes import setup_admin
 from samad_ivr.web.admin.sms import setup_admin_sms
 from samad_ivr.web.admin.visits import reports_feature
@@ -137,14 +139,24 @@ class Service:
         subscribe_deps = SubscribeDeps(
             subscriptions=NoticeRepository(pool), center_code=s.center_code, clock=deps.clock
         )
+        status_deps = StatusDeps(
+            lookups=StatusLookupRepository(
+                pool, limits=s.status_limits, center_code=s.center_code,
+                templates=TemplateRepository(pool),
+            ),
+            clock=deps.clock,
+        )  # fmt: skip
         self.verdicts = Verdicts(pool, RequestLifecycle(pool, s.lifecycle.deadline))
         satisfaction_deps = SatisfactionDeps(
             pool=pool, verdicts=self.verdicts, calls=calls, finaliser=self.finaliser,
             clock=deps.clock,
         )  # fmt: skip
         self.agi = FastAgiServer(
-            build_routes(deps, subscribe_deps, satisfaction_deps=satisfaction_deps),
+            build_routes(
+                deps, subscribe_deps, status_deps=status_deps, satisfaction_deps=satisfaction_deps
+            ),
             command_timeout=s.calls.agi_command_timeout,
+            allow=s.agi_allow,
         )
         await self.agi.start(s.agi_bind.host, s.agi_bind.port)
         self._stack.push_async_callback(self.agi.close)

@@ -11,6 +11,8 @@ from samad_ivr.agi.handlers import (
     register,
     satisfaction,
     satisfaction_done,
+    status_lookup,
+    status_resend,
     subscribe,
 )
 from samad_ivr.agi.handlers.common import RouteDeps
@@ -21,6 +23,7 @@ def build_routes(
     deps: RouteDeps,
     subscribe_deps: subscribe.SubscribeDeps,
     *,
+    status_deps: status_lookup.StatusDeps,
     satisfaction_deps: satisfaction.SatisfactionDeps,
 ) -> Mapping[str, Handler]:
     return {
@@ -28,6 +31,8 @@ def build_routes(
         "register": partial(register.handle, deps=deps),
         "post_call": partial(post_call.handle, deps=deps),
         "subscribe": partial(subscribe.handle, deps=subscribe_deps),
+        "status_lookup": partial(status_lookup.handle, deps=status_deps),
+        "status_resend": partial(status_resend.handle, deps=status_deps),
         "satisfaction": partial(satisfaction.handle, deps=satisfaction_deps),
         "satisfaction_done": partial(satisfaction_done.handle, deps=satisfaction_deps),
     }
