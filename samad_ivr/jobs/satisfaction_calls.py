@@ -82,8 +82,12 @@ class Callbacks:
         now = require_aware(self._clock(), "now")
         async with connection(self._pool) as conn, conn.transaction():
             booked = await self._book(conn, now)
-        results = await asyncio.gather(*(self._place(b) for b in booked))
-        return len(results)
+        results = await asyncio.gather(*(self._place(b) for b in booked), return_exceptions=True)
+        for b, result in zip(booked, results, strict=True):
+            if isinstance(result, Exception):
+                # The booking's own retry time stands: the question is rung again later.
+                log.error("callback %s not finished: %s", b.call.channel_id, result)
+        return len(booked)
 
     async def _book(self, conn: PoolConnection, now: datetime) -> list[_Booked]:
         booked: list[_Booked] = []
@@ -101,7 +105,11 @@ class Callbacks:
                 continue
             call = self._call(q)
             hold = now + timedelta(seconds=self._policy.ring_seconds) + CALL_HOLD
-            attempt_no = await sc.start_attempt(conn, q.id, now, hold, call.channel_id)
+            retry = next_retry_at(
+                attempts=q.attempts + 1, first_attempt_at=q.first_call_at or now,
+                last_attempt_at=hold, tz=tz, calendar=calendar, policy=self._policy,
+            )  # fmt: skip
+            attempt_no = await sc.start_attempt(conn, q.id, now, hold, call.channel_id, retry)
             if attempt_no is not None:
                 booked.append(_Booked(q, attempt_no, call, tz, calendar))
         return booked

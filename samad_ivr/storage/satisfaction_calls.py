@@ -27,7 +27,7 @@ START_SQL = """
 WITH q AS (
     UPDATE satisfaction_questions
     SET attempts = attempts + 1, first_call_at = COALESCE(first_call_at, $2),
-        calling_until = $3, next_call_at = NULL
+        calling_until = $3, next_call_at = $5
     WHERE id = $1 AND outcome = 'open'
     RETURNING id, attempts
 )
@@ -78,10 +78,17 @@ async def lock_request_key(conn: AnyConnection, request_id: int) -> None:
 
 
 async def start_attempt(
-    conn: AnyConnection, question_id: int, now: datetime, busy_until: datetime, uniqueid: str
+    conn: AnyConnection,
+    question_id: int,
+    now: datetime,
+    busy_until: datetime,
+    uniqueid: str,
+    retry_at: datetime | None,
 ) -> int | None:
-    """Book the next attempt (its number), or None if the question closed meanwhile."""
-    attempt_no = await conn.fetchval(START_SQL, question_id, now, busy_until, uniqueid)
+    """Book the next attempt (its number), or None if the question closed meanwhile.
+    `retry_at` stands until the attempt's end says otherwise, so an instance that dies
+    while the phone rings leaves the question to be rung again, not forgotten."""
+    attempt_no = await conn.fetchval(START_SQL, question_id, now, busy_until, uniqueid, retry_at)
     return None if attempt_no is None else int(attempt_no)
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from lifecycle.factories import add_closed_day
 
-from samad_ivr.ami.originate import CallResult
+from samad_ivr.ami.originate import CallResult, OutboundCall
 from samad_ivr.domain.satisfaction import Channel
 from samad_ivr.jobs.satisfaction_ask import ask_citizens
 from samad_ivr.jobs.satisfaction_calls import Callbacks
@@ -104,3 +104,24 @@ async def test_two_instances_ring_a_due_question_once(db_pool: Pool, answered: A
     row = await db_pool.fetchrow("SELECT attempts, calling_until FROM satisfaction_questions")
     assert row["attempts"] == 1
     assert row["calling_until"] > tehran(5, 10)
+
+
+class DyingPhone(FakePhone):
+    async def place(self, call: OutboundCall) -> CallResult:
+        self.placed.append(call)
+        raise RuntimeError("the instance went down while the phone rang")
+
+
+async def test_a_callback_cut_short_by_a_failure_is_rung_again_later_not_forgotten(
+    db_pool: Pool, answered: Answered
+) -> None:
+    await ask_citizens(db_pool, ASKED_AT, policy(Channel.CALL))
+    clock = [tehran(5, 10)]
+    assert await callbacks(db_pool, DyingPhone(), clock).ring_due() == 1
+    retry = await next_call_at(db_pool)
+    assert retry is not None
+    assert tehran(5, 14) < retry <= tehran(5, 15)  # after the call's hold and the gap
+    clock[0] = retry
+    phone = FakePhone([CallResult.ANSWERED])
+    assert await callbacks(db_pool, phone, clock).ring_due() == 1
+    assert await db_pool.fetchval("SELECT max(attempt_no) FROM satisfaction_calls") == 2
