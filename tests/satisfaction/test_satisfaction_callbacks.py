@@ -8,10 +8,13 @@ from datetime import date, datetime, timedelta
 from lifecycle.factories import add_closed_day
 
 from samad_ivr.ami.originate import CallResult, OutboundCall
+from samad_ivr.domain.lifecycle import Action
 from samad_ivr.domain.satisfaction import Channel
 from samad_ivr.jobs.satisfaction_ask import ask_citizens
 from samad_ivr.jobs.satisfaction_calls import Callbacks
+from samad_ivr.jobs.satisfaction_expiry import close_unanswered
 from samad_ivr.storage.db import Pool
+from samad_ivr.storage.lifecycle import Actor
 
 from .conftest import ANSWERED_AT, TEHRAN, Answered, FakePhone, policy, tehran
 
@@ -125,3 +128,22 @@ async def test_a_callback_cut_short_by_a_failure_is_rung_again_later_not_forgott
     phone = FakePhone([CallResult.ANSWERED])
     assert await callbacks(db_pool, phone, clock).ring_due() == 1
     assert await db_pool.fetchval("SELECT max(attempt_no) FROM satisfaction_calls") == 2
+
+
+async def test_a_request_an_inspector_closed_meanwhile_is_not_rung(
+    db_pool: Pool, answered: Answered
+) -> None:
+    await ask_citizens(db_pool, ASKED_AT, policy(Channel.CALL))
+    await answered.lifecycle.act(answered.request_id, Action.ACCEPT,
+                                 actor=Actor.named("deadline_job"), now=ASKED_AT)  # fmt: skip
+    phone = FakePhone()
+    clock = [tehran(5, 10)]
+    assert await callbacks(db_pool, phone, clock).ring_due() == 0
+    assert phone.placed == []
+    # When it would have expired, the question is recorded as moot; the request stays closed.
+    await close_unanswered(db_pool, answered.verdicts, ASKED_AT + timedelta(days=7))
+    row = await db_pool.fetchrow(
+        "SELECT q.outcome, r.status FROM satisfaction_questions q"
+        " JOIN requests r ON r.id = q.request_id"
+    )
+    assert tuple(row) == ("superseded", "closed")
