@@ -51,9 +51,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     if args.command == "serve":
-        from samad_ivr.app import serve
+        from samad_ivr import app
+        from samad_ivr.startup_checks import UnsafeStartup, check_startup
 
-        asyncio.run(serve(settings))
+        try:
+            check_startup(settings)
+        except UnsafeStartup as exc:
+            print(f"samad-ivr: {exc}", file=sys.stderr)
+            return 2
+        asyncio.run(app.serve(settings))
         return 0
     if args.command == "migrate":
         from samad_ivr.cli import migrate

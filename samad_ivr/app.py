@@ -44,6 +44,7 @@ from samad_ivr.settings import Settings
 from samad_ivr.sms.service import start_sms
 from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.softphone.sync import DeskConfigSync
+from samad_ivr.startup_checks import check_startup
 from samad_ivr.storage.accounts import AccountRepository
 from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_pool
@@ -97,6 +98,7 @@ class Service:
 
     async def start(self) -> None:
         s = self.settings
+        check_startup(s)  # before anything listens
         pool = await create_pool(s.database_url.value, min_size=0, max_size=10)
         self._stack.push_async_callback(pool.close)
         self._spawn(self._migrate_until_done(pool))

@@ -117,6 +117,8 @@ class Settings:
     lifecycle: LifecycleSettings
     status_limits: StatusLimits  # status by phone: codes per call / caller hour / center
     satisfaction: SatisfactionSettings
+    # SAMAD_ENV: "production" applies the start-up checks even on loopback binds.
+    environment: str = "development"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -176,6 +178,7 @@ class Settings:
                 center_not_found_hour=integer("STATUS_NOT_FOUND_PER_CENTER_HOUR", 30, 1, 100000),
             ),
             satisfaction=_satisfaction_settings(get, integer),
+            environment=get("ENV", "development"),
         )
 
 

@@ -27,6 +27,11 @@ RTP_START=$((10000 + 200 * OFFSET))
 EXTRA_CONF="${SAMAD_ASTERISK_EXTRA_CONF:-$HERE/dialplan/demo/extensions_demo.conf}"
 # Extra pjsip.conf files (space separated), e.g. the tests' hardware desk phone.
 EXTRA_PJSIP="${SAMAD_ASTERISK_EXTRA_PJSIP:-}"
+# Browser desks (WebRTC softphones) need samad-ivr to reload res_pjsip over AMI, i.e. the
+# AMI user's `config` write class; without them (=no) the AMI user does not get it.
+BROWSER_DESKS="${SAMAD_ASTERISK_BROWSER_DESKS:-yes}"
+AMI_WRITE="originate,call,agent,reporting"
+if [ "$BROWSER_DESKS" = yes ]; then AMI_WRITE="$AMI_WRITE,config"; fi
 
 if command -v asterisk >/dev/null 2>&1 && [ -z "${SAMAD_ASTERISK_ROOT:-}" ]; then
     ROOT=""
@@ -53,10 +58,12 @@ print_env() {
     echo "SAMAD_SPOOL_DIR=$ROOT$SAMAD_SPOOL"
     echo "SAMAD_SOUNDS_DIR=$ROOT$SOUNDS/fa"
     echo "SAMAD_AMI_PORT=$AMI_PORT"
-    echo "SAMAD_PJSIP_DESKS_FILE=$ROOT$ETC/samad/pjsip_desks.conf"
-    echo "SAMAD_WEBRTC_WS_URL=ws://127.0.0.1:$HTTP_PORT/ws"
-    # Loopback-only dev instance: a fixed secret, like its AMI one; production sets its own.
-    echo "SAMAD_WEBRTC_SECRET=${SAMAD_WEBRTC_SECRET:-samad-dev-softphone-secret-not-for-production}"
+    if [ "$BROWSER_DESKS" = yes ]; then
+        echo "SAMAD_PJSIP_DESKS_FILE=$ROOT$ETC/samad/pjsip_desks.conf"
+        echo "SAMAD_WEBRTC_WS_URL=ws://127.0.0.1:$HTTP_PORT/ws"
+        # Loopback-only dev instance: a fixed secret, like its AMI one; production sets its own.
+        echo "SAMAD_WEBRTC_SECRET=${SAMAD_WEBRTC_SECRET:-samad-dev-softphone-secret-not-for-production}"
+    fi
     echo "SAMAD_ASTERISK_SIP_PORT=$SIP_PORT"
 }
 
@@ -163,7 +170,7 @@ secret = $AMI_SECRET
 deny = 0.0.0.0/0.0.0.0
 permit = 127.0.0.1/255.255.255.255
 read = system,call,agent,user,dialplan,reporting
-write = originate,call,agent,reporting,config
+write = $AMI_WRITE
 CONF
     # Asterisk's HTTP server carries SIP over WebSocket for the browser softphones.
     cat > "$etc/http.conf" <<CONF
