@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
+from agency.factories import make_staff
 from lifecycle.factories import make_request
 
 from samad_ivr.ami.client import AmiClient
@@ -21,6 +22,9 @@ from samad_ivr.domain.deadlines import DeadlinePolicy
 from samad_ivr.domain.lifecycle import Status
 from samad_ivr.domain.status_line import FoundRequest, status_prompts
 from samad_ivr.domain.tracking import verhoeff_check_digit
+from samad_ivr.sms.templates import TemplateRepository
+from samad_ivr.storage.answers import AnswerWriter
+from samad_ivr.storage.attachments import AttachmentStore
 from samad_ivr.storage.lifecycle import Actor, RequestLifecycle
 
 from .conftest import INSTANCE_ENV, AsteriskInstance
@@ -44,17 +48,28 @@ def played(log_text: str, uniqueid: str) -> list[str]:
     return playing.findall(log_text)
 
 
-async def request_with_code(db: asyncpg.Pool) -> tuple[int, str]:
+async def request_with_code(db: asyncpg.Pool, *, answered: bool = False) -> tuple[int, str]:
+    """An assigned request (answered too if asked) with a code that has its check digit."""
     center = await db.fetchval("SELECT id FROM centers WHERE code = 'hamedan'")
     request_id = await make_request(db, center, caller="+989181110001")
     payload = f"{200000000 + request_id:09d}"
     code = payload + verhoeff_check_digit(payload)
     await db.execute("UPDATE requests SET tracking_code = $2 WHERE id = $1", request_id, code)
     agency = await db.fetchval("SELECT id FROM agencies WHERE center_id = $1 LIMIT 1", center)
-    await RequestLifecycle(db, DeadlinePolicy()).assign(
+    lifecycle = RequestLifecycle(db, DeadlinePolicy())
+    now = datetime.now(UTC)
+    state = await lifecycle.assign(
         request_id, agency_id=agency, topic="other", actor=Actor.named("desk_test"),
-        now=datetime.now(UTC) - timedelta(days=2),
+        now=now - timedelta(days=2),
     )  # fmt: skip
+    if answered:
+        writer = AnswerWriter(
+            db, lifecycle, AttachmentStore(Path("/nonexistent")), TemplateRepository(db)
+        )
+        await writer.answer(
+            request_id, user=await make_staff(db, center, agency), body="پاسخ دستگاه",
+            files=[], expected_version=state.version, now=now - timedelta(days=1),
+        )  # fmt: skip
     return request_id, code
 
 
@@ -83,14 +98,18 @@ async def status_call(
     return call, played(log.read_text(errors="replace")[start:], call["uniqueid"])
 
 
-async def test_caller_pressing_1_and_a_valid_code_hears_the_request_status(
+async def test_caller_pressing_1_and_a_valid_code_hears_the_status_and_gets_the_answer_again(
     asterisk: AsteriskInstance, ami: AmiClient, db_pool: asyncpg.Pool, start_service: object
 ) -> None:
     await seed_roster(db_pool, desk="Local/answer@samad-test-desk")
-    request_id, code = await request_with_code(db_pool)
+    request_id, code = await request_with_code(db_pool, answered=True)
+    sms_before = await db_pool.fetchval(
+        "SELECT count(*) FROM sms_outbox WHERE request_id = $1", request_id
+    )
     await start_service()  # type: ignore[operator]
+    # The code, then key 2 in the menu after the readout (about 20 s of it).
     call, files = await status_call(
-        asterisk, ami, db_pool, "09181234521", codes=code, gap="1", linger="34"
+        asterisk, ami, db_pool, "09181234521", codes=f"{code}-2", gap="28", linger="1"
     )
     lookups = await db_pool.fetch(
         "SELECT * FROM status_lookups WHERE call_uniqueid = $1", call["uniqueid"]
@@ -104,16 +123,29 @@ async def test_caller_pressing_1_and_a_valid_code_hears_the_request_status(
         request_id,
     )
     heard = status_prompts(
-        FoundRequest(request_id, Status.ASSIGNED, changed.astimezone(TEHRAN).date(),
-                     request["due_on"], answered=False, answer_by_sms=False)
+        FoundRequest(request_id, Status.ANSWERED, changed.astimezone(TEHRAN).date(),
+                     request["due_on"], answered=True, answer_by_sms=True)
     )  # fmt: skip
     assert "status-deadline" in heard
+    assert heard[-1] == "status-answer-sent"
 
     # The greeting was cut by key 1: no routing, straight to the code, then the status.
     assert files[: 2 + len(heard)] == ["greeting", "status-enter-code", *heard]
-    assert files[2 + len(heard) : 4 + len(heard)] == ["status-menu-another", "status-menu-route"]
+    menu = ["status-menu-resend", "status-menu-another", "status-menu-route"]
+    assert files[2 + len(heard) : 5 + len(heard)] == menu
+    # Key 2: the answer is queued again, and the menu no longer offers it.
+    resent = files.index("status-resent")
+    assert files[resent + 1 : resent + 3] == ["status-menu-another", "status-menu-route"]
     assert "oncall-intro" not in files
     assert call["route"] is None
+    sms = await db_pool.fetch(
+        "SELECT destination, body FROM sms_outbox WHERE request_id = $1 ORDER BY id", request_id
+    )
+    assert len(sms) == sms_before + 1
+    assert sms[-1]["destination"] == "+989181110001"  # the request's number, not the caller's
+    resend = await db_pool.fetchrow("SELECT * FROM status_answer_resends")
+    assert resend["request_id"] == request_id
+    assert resend["call_uniqueid"] == call["uniqueid"]
 
 
 async def test_wrong_check_digits_are_refused_and_a_fourth_attempt_is_refused_too(
