@@ -1,5 +1,8 @@
 """Job: a question nobody answered in time closes its request as answered-without-reply.
 
+A question whose request has left that answer's round (an inspector acted, a new answer
+came) is settled as superseded at the next run, without waiting for its end.
+
 A question open past its `expires_at` (seven days after asking by default) is settled
 `no_reply`; when it was the last open question of that answer, the request is closed
 (`accept` by the `satisfaction` job, the history saying no reply came).  A callback still

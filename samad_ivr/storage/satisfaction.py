@@ -99,10 +99,13 @@ ORDER BY q.next_call_at, q.id
 LIMIT $2
 FOR UPDATE OF q SKIP LOCKED
 """
+# Past their end, or moot (the request left that answer's round: an inspector acted, a
+# new answer came), which frees the number for its next SMS question at once.
 EXPIRED_IDS_SQL = """
-SELECT q.id FROM satisfaction_questions q
-WHERE q.outcome = 'open' AND q.expires_at <= $1
-  AND (q.calling_until IS NULL OR q.calling_until <= $1)
+SELECT q.id FROM satisfaction_questions q JOIN requests r ON r.id = q.request_id
+WHERE q.outcome = 'open' AND (q.calling_until IS NULL OR q.calling_until <= $1)
+  AND (q.expires_at <= $1 OR r.status <> 'answered'
+       OR r.answered_at IS DISTINCT FROM q.round_at)
 ORDER BY q.expires_at, q.id LIMIT $2
 """
 HISTORY_SQL = """
@@ -250,8 +253,8 @@ async def claim_due_calls(conn: AnyConnection, now: datetime, batch: int) -> lis
 
 
 async def expired_ids(conn: AnyConnection, now: datetime, batch: int) -> list[int]:
-    """Questions past their end (not while a callback rings), read without locks: each is
-    locked, request first, when it is settled."""
+    """Questions past their end or moot (not while a callback rings), read without locks:
+    each is locked, request first, when it is settled."""
     return [int(r["id"]) for r in await conn.fetch(EXPIRED_IDS_SQL, now, batch)]
 
 

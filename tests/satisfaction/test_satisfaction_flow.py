@@ -178,3 +178,19 @@ async def test_nobody_is_asked_at_night(db_pool: Pool, answered: Answered) -> No
     night = ASKED_AT.astimezone(TEHRAN).replace(hour=22)
     assert await ask_citizens(db_pool, night, policy()) == 0
     assert await ask_citizens(db_pool, night.replace(hour=9), policy()) == 2
+
+
+async def test_when_an_inspector_closes_the_asked_request_the_numbers_next_one_is_asked(
+    db_pool: Pool, answered: Answered
+) -> None:
+    second = await answered_request(
+        db_pool, at=ANSWERED_AT + timedelta(hours=1), agency_name="ادارهٔ کل بهزیستی"
+    )
+    now = ASKED_AT + timedelta(hours=1)
+    assert await ask_citizens(db_pool, now, policy(Channel.SMS)) == 1
+    await answered.lifecycle.act(answered.request_id, Action.ACCEPT,
+                                 actor=Actor.named("deadline_job"), now=now)  # fmt: skip
+    assert await close_unanswered(db_pool, answered.verdicts, now) == 0
+    assert await questions(db_pool, answered.request_id) == [("sms", "superseded")]
+    assert await ask_citizens(db_pool, now, policy(Channel.SMS)) == 1
+    assert await questions(db_pool, second.request_id) == [("sms", "open")]
