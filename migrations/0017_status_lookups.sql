@@ -9,8 +9,9 @@
 
 CREATE TABLE status_lookups (
     id            bigserial PRIMARY KEY,
-    -- The call's Asterisk uniqueid: the calls row is written when the call ends.
-    call_uniqueid text NOT NULL CHECK (call_uniqueid ~ '^[0-9]{1,20}\.[0-9]{1,10}$'),
+    -- The call's Asterisk uniqueid (with systemname set in asterisk.conf it has a prefix);
+    -- the calls row is written when the call ends.
+    call_uniqueid text NOT NULL CHECK (call_uniqueid ~ '^[A-Za-z0-9._-]{1,64}$'),
     center_id     int NULL REFERENCES centers (id),
     -- Whose hourly limit it counts against: the caller's E.164 number, or 'unknown'
     -- for withheld, anonymous and garbage caller IDs (one shared bucket).

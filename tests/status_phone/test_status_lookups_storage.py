@@ -18,7 +18,7 @@ from samad_ivr.domain.tracking import verhoeff_check_digit
 from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.answers import AnswerWriter
 from samad_ivr.storage.attachments import AttachmentStore
-from samad_ivr.storage.db import Pool, create_pool
+from samad_ivr.storage.db import Pool, StorageUnavailable, create_pool
 from samad_ivr.storage.lifecycle import Actor, RequestLifecycle
 from samad_ivr.storage.status_lookups import Resend, StatusLookupRepository
 
@@ -305,3 +305,30 @@ async def test_the_codes_typed_on_each_call_are_listed_in_order(
     ]  # fmt: skip
     assert [x.outcome for x in listed["8.2"]] == [Outcome.INVALID]
     assert "8.3" not in listed
+
+
+async def test_a_uniqueid_with_asterisk_s_systemname_prefix_is_stored(
+    db_pool: Pool, center_id: int
+) -> None:
+    _, code = await valid_request(db_pool, center_id)
+    result = await repo(db_pool).look_up(
+        call_uniqueid="pbx-hamedan-1795894849.12", caller_bucket=CALLER, typed=code, now=NOW
+    )
+    assert result.outcome is Outcome.FOUND
+    assert await db_pool.fetchval("SELECT call_uniqueid FROM status_lookups") == (
+        "pbx-hamedan-1795894849.12"
+    )
+
+
+async def test_a_dead_database_is_reported_as_unavailable_not_as_a_crash() -> None:
+    # Nothing listens on port 9 of loopback: every acquire fails to connect.
+    pool = await create_pool("postgresql://samad@127.0.0.1:9/samad", min_size=0, max_size=1)
+    try:
+        with pytest.raises(StorageUnavailable):
+            await repo(pool).look_up(
+                call_uniqueid="9.1", caller_bucket=CALLER, typed="1234567890", now=NOW
+            )
+        with pytest.raises(StorageUnavailable):
+            await repo(pool).resend_answer(call_uniqueid="9.1", request_id=1, now=NOW)
+    finally:
+        await pool.close()

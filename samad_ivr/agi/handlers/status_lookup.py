@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE = "unavailable"
 UNAVAILABLE_PROMPTS = "status-unavailable"
-# The form of Asterisk's uniqueid (the CHECK in 0017); anything else is not stored.
-_UNIQUEID = re.compile(r"[0-9]{1,20}\.[0-9]{1,10}")
+# Asterisk's uniqueid, with or without a systemname prefix (as calls.report accepts it
+# and the CHECK in 0017); anything else is not stored.
+_UNIQUEID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class StatusChannel(Protocol):
