@@ -19,6 +19,7 @@ class RouteTaken(StrEnum):
     QUEUE = "queue"
     CLOSED = "closed"
     FALLBACK = "fallback"
+    SATISFACTION = "satisfaction"  # our callback asking whether an answer convinced
 
 
 _ROUTE_OF_LEG = {

@@ -113,7 +113,9 @@ async def test_the_callback_rings_the_citizen_who_presses_2_and_the_request_is_r
     assert (attempt["result"], attempt["digit"]) == ("answered", "2")
     assert attempt["duration_seconds"] > 3
     call = await db_pool.fetchrow("SELECT * FROM calls WHERE id = $1", attempt["call_id"])
-    assert (call["caller_e164"], call["center_id"]) == ("+989120000002", center)
+    assert (call["caller_e164"], call["center_id"], call["route"]) == (
+        "+989120000002", center, "satisfaction",
+    )  # fmt: skip
     files = played_to(asterisk_log(asterisk)[log_start:], attempt["uniqueid"])
     assert files[:4] == [
         "satisfaction-intro", "satisfaction-question", "satisfaction-thanks-reopened", "goodbye",

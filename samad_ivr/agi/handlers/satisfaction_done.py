@@ -42,6 +42,7 @@ async def handle(channel: Channel, deps: SatisfactionDeps) -> None:
                 answered_at=report.answered_at,
                 ended_at=report.ended_at or now,
                 disposition="answered",
+                route="satisfaction",
             )
         )
         async with connection(deps.pool) as conn:
