@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.notices.text import confirmation_sms
-from samad_ivr.storage.notices import NoticeRepository, WebSignup
+from samad_ivr.storage.notices import NoticeRepository, SignupLimits, WebSignup
 
 __all__ = ["SignupPolicy", "SignupService", "code_hash", "mobile_e164", "normalise_code"]
 
@@ -28,6 +28,8 @@ class SignupPolicy:
     resend_after: timedelta = timedelta(minutes=2)
     valid_for: timedelta = timedelta(hours=1)
     max_attempts: int = 5
+    # Anyone can type anyone's number: codes per number and per client address are capped.
+    limits: SignupLimits = field(default_factory=SignupLimits)
 
 
 def mobile_e164(text: str) -> str | None:
@@ -51,8 +53,11 @@ class SignupService:
         self._notices = notices
         self._policy = policy
 
-    async def start_web(self, center_id: int, destination: str, now: datetime) -> WebSignup:
-        """Store a pending web sign-up and queue an SMS with a fresh code."""
+    async def start_web(
+        self, center_id: int, destination: str, now: datetime, *, address: str
+    ) -> WebSignup:
+        """Store a pending web sign-up and queue an SMS with a fresh code, unless the
+        number or the client `address` has had its share of codes lately."""
         code = "".join(secrets.choice("0123456789") for _ in range(self._policy.code_digits))
         return await self._notices.subscribe_web(
             center_id,
@@ -61,6 +66,8 @@ class SignupService:
             confirmation_sms(code),
             now,
             self._policy.resend_after,
+            address=address,
+            limits=self._policy.limits,
         )
 
     async def confirm_web(self, center_id: int, destination: str, code: str, now: datetime) -> bool:

@@ -38,7 +38,8 @@ class SmsSettings:
     kavenegar: KavenegarSettings
     # Path segment of the unauthenticated callback URLs; None disables the callbacks.
     callback_token: Secret | None
-    daily_cap: int
+    daily_cap: int  # per number and kind (citizen's own, notices, sign-up codes)
+    nonessential_daily_max: int  # notices + sign-up codes over all numbers, per 24 h
     give_up_seconds: int
     retry_base_seconds: float
     retry_max_seconds: float
@@ -104,6 +105,7 @@ class SmsSettings:
             ),
             callback_token=token,
             daily_cap=integer("DAILY_CAP", 5, 1, 1000),
+            nonessential_daily_max=integer("NONESSENTIAL_DAILY_MAX", 5000, 1, 10_000_000),
             give_up_seconds=integer("GIVE_UP_MINUTES", 24 * 60, 1, 30 * 24 * 60) * 60,
             retry_base_seconds=float(integer("RETRY_BASE_SECONDS", 30, 1, 3600)),
             retry_max_seconds=float(integer("RETRY_MAX_SECONDS", 3600, 1, 86400)),

@@ -66,7 +66,7 @@ class OutboxWorker:
             now=now,
             lease_until=now + timedelta(seconds=s.lease_seconds),
             limit=s.batch_size,
-            cap=CapPolicy(s.daily_cap, cap_window_start(now)),
+            cap=CapPolicy(s.daily_cap, cap_window_start(now), s.nonessential_daily_max),
             is_mobile=self._is_mobile,
         )
         for item in blocked:
@@ -84,6 +84,14 @@ class OutboxWorker:
                 f"SMS to {masked} blocked: more than {self._s.daily_cap} in a day",
                 "Caller ID can be spoofed; check the calls of this number.",
                 dedup_key=f"sms_daily_cap:{item.destination}:{now.date().isoformat()}",
+            )
+        elif item.reason == "daily_ceiling":
+            await self._notes.notify(
+                "sms_daily_ceiling",
+                f"Notices and sign-up codes stopped: {self._s.nonessential_daily_max} in a day",
+                "Citizens' tracking codes and answers are still sent. A surge of sign-ups "
+                "may be an attack; raise SAMAD_SMS_NONESSENTIAL_DAILY_MAX if it is not.",
+                dedup_key=f"sms_daily_ceiling:{now.date().isoformat()}",
             )
 
     async def _send(self, sms: ClaimedSms) -> None:

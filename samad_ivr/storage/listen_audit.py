@@ -53,6 +53,7 @@ class NewAuditEntry:
     user_agent: str
     recording_id: int | None = None
     byte_range: str | None = None
+    endpoint: str | None = None  # the phone a live listen-in rang (0021)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +86,8 @@ class RecordingRef:
 
 INSERT_SQL = """
 INSERT INTO listen_audit (user_id, username, role, action, recording_id, call_id, center_id,
-                          ip, user_agent, byte_range)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                          ip, user_agent, byte_range, endpoint)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 RETURNING id
 """
 
@@ -162,7 +163,7 @@ class ListenAuditRepository:
                 audit_id: int = await conn.fetchval(
                     INSERT_SQL, entry.user_id, entry.username, entry.role, entry.action.value,
                     entry.recording_id, entry.call_id, entry.center_id, entry.ip,
-                    entry.user_agent[:512], entry.byte_range,
+                    entry.user_agent[:512], entry.byte_range, entry.endpoint,
                 )  # fmt: skip
             except asyncpg.PostgresError as exc:
                 raise AuditWriteFailed(f"listen audit insert failed: {exc}") from exc

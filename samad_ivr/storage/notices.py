@@ -13,6 +13,7 @@ __all__ = [
     "AtRiskWarning",
     "NoticeRepository",
     "PublicSession",
+    "SignupLimits",
     "WebSignup",
     "has_optouts_table",
 ]
@@ -67,6 +68,19 @@ WHERE center_id = $1 AND destination = $2
 
 QUEUE_SMS_SQL = """
 INSERT INTO sms_outbox (destination, body, category) VALUES ($1, $2, $3) RETURNING id
+"""
+
+# Sign-up codes by number (any center) and by client address; both locked first so two
+# requests at once cannot both pass a limit.
+LOCK_SIGNUP_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('signup:' || $1, 0))"
+CODES_TO_NUMBER_SQL = """
+SELECT count(*) FROM notice_signup_codes WHERE destination = $1 AND sent_at > $2
+"""
+CODES_FROM_ADDRESS_SQL = """
+SELECT count(*) FROM notice_signup_codes WHERE address = $1 AND sent_at > $2
+"""
+RECORD_CODE_SQL = """
+INSERT INTO notice_signup_codes (destination, address, sent_at) VALUES ($1, $2, $3)
 """
 
 # One statement so concurrent attempts cannot both pass the attempt limit.
@@ -129,6 +143,17 @@ class WebSignup(Enum):
     ALREADY_CONFIRMED = "already_confirmed"
     TOO_SOON = "too_soon"  # a code went out moments ago; no second SMS yet
     OPTED_OUT = "opted_out"  # the number asked for no SMS from us
+    LIMITED = "limited"  # too many codes to this number or from this address lately
+
+
+@dataclass(frozen=True, slots=True)
+class SignupLimits:
+    """How many confirmation codes one number, and one client address, may cause."""
+
+    per_number: int = 3
+    number_window: timedelta = timedelta(days=1)
+    per_address: int = 10
+    address_window: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,12 +228,25 @@ class NoticeRepository:
         code_sms: str,
         now: datetime,
         resend_after: timedelta,
+        *,
+        address: str,
+        limits: SignupLimits = SignupLimits(),
     ) -> WebSignup:
         """Start (or restart) a web sign-up: store the code's hash and queue its SMS."""
         require_aware(now, "now")
         async with connection(self._pool) as conn, conn.transaction():
             if await has_optouts_table(conn) and await conn.fetchval(IS_OPTED_OUT_SQL, destination):
                 return WebSignup.OPTED_OUT
+            for key in sorted((f"n:{destination}", f"a:{address}")):  # one lock order
+                await conn.execute(LOCK_SIGNUP_SQL, key)
+            to_number = await conn.fetchval(
+                CODES_TO_NUMBER_SQL, destination, now - limits.number_window
+            )
+            from_address = await conn.fetchval(
+                CODES_FROM_ADDRESS_SQL, address, now - limits.address_window
+            )
+            if to_number >= limits.per_number or from_address >= limits.per_address:
+                return WebSignup.LIMITED
             row = await conn.fetchrow(SUBSCRIPTION_SQL, center_id, destination)
             if row is None:
                 await conn.execute(NEW_WEB_SQL, center_id, destination, now, code_hash)
@@ -218,7 +256,8 @@ class NoticeRepository:
                 return WebSignup.TOO_SOON
             else:
                 await conn.execute(NEW_CODE_SQL, center_id, destination, code_hash, now)
-            await conn.fetchval(QUEUE_SMS_SQL, destination, code_sms, "transactional")
+            await conn.execute(RECORD_CODE_SQL, destination, address, now)
+            await conn.fetchval(QUEUE_SMS_SQL, destination, code_sms, "signup")
         return WebSignup.CODE_SENT
 
     async def confirm_web(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from samad_ivr.storage.db import Pool, connection, require_aware
+from samad_ivr.storage.db import AnyConnection, Pool, connection, require_aware
 
 FINAL_STATUSES: frozenset[str] = frozenset(
     {"delivered", "undelivered", "failed", "expired", "blocked"}
@@ -37,10 +37,23 @@ FOR UPDATE SKIP LOCKED
 # transaction); hashtextextended keeps it apart from the migration lock's key space.
 LOCK_DESTINATION_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('sms:' || $1, 0))"
 
+# Each kind (category) has its own per-number budget: notices and sign-up codes never
+# use up what a citizen's own tracking code and answers may send (issue 15, item 1).
 USED_TODAY_SQL = """
 SELECT count(*) FROM sms_outbox
-WHERE destination = $1 AND id <> $2
+WHERE destination = $1 AND id <> $2 AND category = $5
   AND (submitted_at >= $3 OR (status = 'queued' AND claimed_until >= $4))
+"""
+
+# The daily ceiling of non-essential SMS over every number bounds what an attacker (or a
+# runaway job) can spend; one lock serialises its check across workers.
+LOCK_CEILING_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('sms:ceiling', 0))"
+NONESSENTIAL_TODAY_SQL = """
+SELECT (SELECT count(*) FROM sms_outbox
+        WHERE category <> 'transactional' AND submitted_at >= $2 AND id <> $1)
+     + (SELECT count(*) FROM sms_outbox
+        WHERE status = 'queued' AND category <> 'transactional' AND claimed_until >= $3
+          AND id <> $1)
 """
 
 OPTED_OUT_SQL = "SELECT 1 FROM sms_optouts WHERE destination = $1"
@@ -87,7 +100,8 @@ UPDATE sms_outbox SET status = 'failed', status_reason = $3, last_error = $4, fi
 WHERE id = $1 AND claimed_by = $2 AND status = 'queued'
 """
 
-BlockReason = Literal["not_mobile", "daily_cap", "opted_out"]
+BlockReason = Literal["not_mobile", "daily_cap", "opted_out", "daily_ceiling"]
+ESSENTIAL = "transactional"  # tracking codes, answers, questions about a citizen's request
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +144,23 @@ class Attempt:
 
 @dataclass(frozen=True, slots=True)
 class CapPolicy:
-    limit: int
+    limit: int  # per number and kind
     window_start: datetime  # submissions since then count against the limit
+    nonessential_limit: int | None = None  # notices and sign-up codes, all numbers together
+
+
+async def _over_budget(
+    conn: AnyConnection, sms_id: int, dest: str, category: str, cap: CapPolicy, now: datetime
+) -> BlockReason | None:
+    """Whether one more SMS of this kind to `dest` would pass a cap or the ceiling."""
+    if category != ESSENTIAL and cap.nonessential_limit is not None:
+        await conn.execute(LOCK_CEILING_SQL)
+        spent = await conn.fetchval(NONESSENTIAL_TODAY_SQL, sms_id, cap.window_start, now)
+        if spent >= cap.nonessential_limit:
+            return "daily_ceiling"
+    await conn.execute(LOCK_DESTINATION_SQL, dest)
+    used = await conn.fetchval(USED_TODAY_SQL, dest, sms_id, cap.window_start, now, category)
+    return "daily_cap" if used >= cap.limit else None
 
 
 class OutboxStore:
@@ -169,12 +198,7 @@ class OutboxStore:
                 elif row["category"] == "notice" and await conn.fetchval(OPTED_OUT_SQL, dest):
                     reason = "opted_out"
                 else:
-                    await conn.execute(LOCK_DESTINATION_SQL, dest)
-                    used = await conn.fetchval(
-                        USED_TODAY_SQL, dest, row["id"], cap.window_start, now
-                    )
-                    if used >= cap.limit:
-                        reason = "daily_cap"
+                    reason = await _over_budget(conn, row["id"], dest, row["category"], cap, now)
                 if reason is not None:
                     await conn.execute(BLOCK_SQL, row["id"], reason, now)
                     blocked.append(BlockedSms(row["id"], dest, reason))

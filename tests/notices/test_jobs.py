@@ -74,7 +74,7 @@ async def test_opted_out_and_unconfirmed_numbers_get_no_announcement(
     await subscribe(db_pool, ALI, SARA)
     await db_pool.execute("INSERT INTO sms_optouts (destination, source) VALUES ($1, 'sms')", SARA)
     await NoticeRepository(db_pool).subscribe_web(
-        world.center_id, REZA, "0" * 64, "code", NOW, timedelta(minutes=2)
+        world.center_id, REZA, "0" * 64, "code", NOW, timedelta(minutes=2), address="192.0.2.1"
     )
     await db_pool.execute("DELETE FROM sms_outbox")  # the confirmation code SMS
     assert await queue_session_announcements(db_pool, NOW, days_before=3) == 1

@@ -71,7 +71,8 @@ ROLES = [*Role, None]  # None: not logged in
 async def _ids(db_pool: Pool, center_id: int, official_id: int) -> dict[str, Any]:
     roster = RosterRepository(db_pool)
     agency = await roster.ensure_agency(center_id, "دستگاه بی‌کار")
-    spare = await roster.add_official(center_id, "بی‌نوبت", "کارشناس", None, "PJSIP/spare")
+    desk = f"PJSIP/spare-{center_id}"  # a desk belongs to one center
+    spare = await roster.add_official(center_id, "بی‌نوبت", "کارشناس", None, desk)
     slot = await roster.add_slot(
         center_id, official_id, local(2025, 5, 1, 9), local(2025, 5, 1, 11)
     )

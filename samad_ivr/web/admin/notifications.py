@@ -22,6 +22,8 @@ KIND_NAMES = {
     "four_visits_at_risk": "خطر نرسیدن به چهار حضور",
     "sms_failed": "پیامک فرستاده نشد",
     "sms_daily_cap": "سقف روزانهٔ پیامک یک شماره",
+    "sms_daily_ceiling": "سقف روزانهٔ پیامک‌های اطلاع‌رسانی",
+    "desk_endpoint_conflict": "میز تلفن متعلق به مرکز دیگر",
     "sms_provider": "درگاه پیامک",
 }
 NOT_FOUND = "اعلانی با این شناسه پیدا نشد."

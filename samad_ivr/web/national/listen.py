@@ -65,6 +65,7 @@ async def _listen(request: web.Request) -> str:
             user_id=user.id, username=user.username, role=user.role.value,
             action=ListenAction.LISTEN_LIVE, call_id=call.id, center_id=call.center_id,
             ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")[:512],
+            endpoint=endpoint,
         ))  # fmt: skip
         await gateway.originate_spy(endpoint, channel.uniqueid, "Samad listen <111>")
     except ListenError as exc:

@@ -23,6 +23,7 @@ from samad_ivr.storage.db import StorageUnavailable
 from samad_ivr.storage.notices import NoticeRepository, PublicSession, WebSignup
 from samad_ivr.storage.visits import CenterRef, VisitRepository
 from samad_ivr.web.app import DEPS, Feature
+from samad_ivr.web.auth_views import client_ip
 
 __all__ = ["PublicConfig", "public_feature", "setup_public"]
 
@@ -31,6 +32,8 @@ MESSAGES = {
     WebSignup.ALREADY_CONFIRMED: "این شماره پیش از این عضو اطلاع‌رسانی این مرکز شده است.",
     WebSignup.TOO_SOON: "کد تأیید همین چند لحظه پیش فرستاده شد؛ لطفاً کمی صبر کنید.",
     WebSignup.OPTED_OUT: "این شماره درخواست لغو پیامک‌های اطلاع‌رسانی داده است.",
+    WebSignup.LIMITED: "برای این شماره یا از این نشانی کد تأیید زیادی درخواست شده است؛ "
+    "لطفاً بعداً دوباره تلاش کنید.",
 }
 NOT_MOBILE = "لطفاً یک شمارهٔ تلفن همراه معتبر (مانند ۰۹۱۲۱۲۳۴۵۶۷) وارد کنید."
 UNKNOWN_CENTER = "مرکز انتخاب‌شده پیدا نشد."
@@ -158,7 +161,9 @@ async def subscribe(request: web.Request) -> web.Response:
         return await _render(request, status=400, error=NOT_MOBILE)
     now = request.app[CONFIG].clock()
     try:
-        outcome = await request.app[SIGNUP].start_web(center.id, destination, now)
+        outcome = await request.app[SIGNUP].start_web(
+            center.id, destination, now, address=client_ip(request)
+        )
     except StorageUnavailable:
         return await _render(request, status=503, error=UNAVAILABLE)
     pending = outcome in (WebSignup.CODE_SENT, WebSignup.TOO_SOON)
