@@ -1,0 +1,1 @@
+"""Transcripts of call recordings: vosk in worker processes, Persian search, topics."""
