@@ -40,6 +40,7 @@ from samad_ivr.jobs.satisfaction_expiry import close_unanswered
 from samad_ivr.jobs.visit_warnings import warn_officials_at_risk
 from samad_ivr.live.hub import LiveHub
 from samad_ivr.national.listen import AmiListenGateway
+from samad_ivr.ops.callpool import create_call_pool
 from samad_ivr.settings import Settings
 from samad_ivr.sms.service import start_sms
 from samad_ivr.sms.templates import TemplateRepository
@@ -99,26 +100,33 @@ class Service:
     async def start(self) -> None:
         s = self.settings
         check_startup(s)  # before anything listens
-        pool = await create_pool(s.database_url.value, min_size=0, max_size=10)
+        pool = await create_pool(s.database_url.value, min_size=0, max_size=s.ops.web_pool_size)
         self._stack.push_async_callback(pool.close)
         self._spawn(self._migrate_until_done(pool))
+        # The call path's own connections, every wait on them bounded: a burst on the
+        # consoles or a hanging database never leaves a caller in silence.
+        cpool = await create_call_pool(
+            s.database_url.value, size=s.ops.call_pool_size, timeout=s.ops.call_db_timeout
+        )
+        self._stack.push_async_callback(cpool.close)
+        self.pool, self.call_pool = pool, cpool
 
         calls, requests, roster = (
-            CallRepository(pool),
-            RequestRepository(pool),
-            RosterRepository(pool),
+            CallRepository(cpool),
+            RequestRepository(cpool),
+            RosterRepository(cpool),
         )
         tz = ZoneInfo(s.timezone)
         intake = CallIntake(
             calls=calls,
             requests=requests,
             roster=roster,
-            templates=TemplateRepository(pool),
-            desk=DeskRepository(pool),
+            templates=TemplateRepository(cpool),
+            desk=DeskRepository(cpool),
             recordings_dir=s.recordings_dir,
             center_code=s.center_code,
             tz=tz,
-            lifecycle=RequestLifecycle(pool, s.lifecycle.deadline),
+            lifecycle=RequestLifecycle(cpool, s.lifecycle.deadline),
         )
         # Registered before the finaliser's drain, so it runs after it (LIFO): the
         # assignments the last finalised calls started are waited for too.
@@ -130,7 +138,7 @@ class Service:
         self.spool = Spool(s.spool_dir)
         self.intake = intake
         deps = RouteDeps(
-            routing=RoutingService(roster, s.center_code),
+            routing=RoutingService(roster, s.center_code, wait=s.ops.route_wait),
             intake=intake,
             spool=self.spool,
             finaliser=self.finaliser,
@@ -139,18 +147,19 @@ class Service:
             clock=lambda: datetime.now(UTC),
         )
         subscribe_deps = SubscribeDeps(
-            subscriptions=NoticeRepository(pool), center_code=s.center_code, clock=deps.clock
+            subscriptions=NoticeRepository(cpool), center_code=s.center_code, clock=deps.clock
         )
         status_deps = StatusDeps(
             lookups=StatusLookupRepository(
-                pool, limits=s.status_limits, center_code=s.center_code,
-                templates=TemplateRepository(pool),
+                cpool, limits=s.status_limits, center_code=s.center_code,
+                templates=TemplateRepository(cpool),
             ),
             clock=deps.clock,
         )  # fmt: skip
         self.verdicts = Verdicts(pool, RequestLifecycle(pool, s.lifecycle.deadline))
         satisfaction_deps = SatisfactionDeps(
-            pool=pool, verdicts=self.verdicts, calls=calls, finaliser=self.finaliser,
+            pool=cpool, verdicts=Verdicts(cpool, RequestLifecycle(cpool, s.lifecycle.deadline)),
+            calls=calls, finaliser=self.finaliser,
             clock=deps.clock,
         )  # fmt: skip
         self.agi = FastAgiServer(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from samad_ivr.domain.deadlines import DeadlineMode, DeadlinePolicy
 from samad_ivr.domain.satisfaction import CallPolicy, Channel, SatisfactionPolicy
 from samad_ivr.domain.status_line import StatusLimits
+from samad_ivr.ops.config import OpsSettings
 
 if TYPE_CHECKING:
     from samad_ivr.sms.config import SmsSettings
@@ -119,6 +120,8 @@ class Settings:
     satisfaction: SatisfactionSettings
     # SAMAD_ENV: "production" applies the start-up checks even on loopback binds.
     environment: str = "development"
+    # The call path's own pool and timeouts, /metrics access, health thresholds.
+    ops: OpsSettings = field(default_factory=OpsSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -179,6 +182,7 @@ class Settings:
             ),
             satisfaction=_satisfaction_settings(get, integer),
             environment=get("ENV", "development"),
+            ops=OpsSettings.from_env(env),
         )
 
 

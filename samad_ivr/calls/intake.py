@@ -28,7 +28,7 @@ from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.domain.tracking import new_tracking_code
 from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.storage.calls import CallRepository, CallUpsert, RecordingKind
-from samad_ivr.storage.db import PoolConnection
+from samad_ivr.storage.db import PoolConnection, StorageUnavailable
 from samad_ivr.storage.desk import DeskRepository
 from samad_ivr.storage.lifecycle import Actor, RequestLifecycle, RequestState
 from samad_ivr.storage.requests import RegisteredRequest, RequestRepository
@@ -91,6 +91,20 @@ class CallIntake:
     async def record_start(self, report: CallReport) -> int:
         """Store a call as soon as it is routed, so it is visible while in progress."""
         return await self._upsert(report, None)
+
+    def record_start_soon(self, report: CallReport) -> None:
+        """`record_start` without making the caller wait: the route's decision never
+        waits on a write.  A start that cannot be stored is stored by post_call (or its
+        spool file); the merge rules make the order irrelevant.  `drain` waits for it."""
+        task = asyncio.create_task(self._record_start_quietly(report))
+        self._assigning.add(task)
+        task.add_done_callback(self._assigning.discard)
+
+    async def _record_start_quietly(self, report: CallReport) -> None:
+        try:
+            await self.record_start(report)
+        except StorageUnavailable as exc:
+            log.warning("call start not stored: %s", exc)
 
     async def take(self, report: CallReport, *, final: bool) -> IntakeResult:
         """Store what the report says; register a request when the call earned one.

@@ -4,10 +4,16 @@ The domain decides (samad_ivr.domain.roster.decide); this module only loads what
 needs.  A roster read that fails falls back to the last snapshot for up to `stale_limit`
 so a database hiccup does not close the hotline; past that the call is routed to a
 message, never silently treated as "closed".
+
+A slow database is treated like a down one: the refresh runs as its own task and a call
+that holds a usable copy waits for it at most `wait` (SAMAD_ROUTE_WAIT_MS) before
+deciding from that copy; calls arriving while a refresh is still running do not wait at
+all.  The refresh itself is bounded by the call pool's acquire and statement timeouts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,13 +56,16 @@ class RoutingService:
         horizon: timedelta = timedelta(days=62),
         fresh_for: timedelta = timedelta(seconds=5),
         stale_limit: timedelta = timedelta(hours=24),
+        wait: float | None = None,
     ) -> None:
         self._roster = roster
         self._center_code = center_code
         self._horizon = horizon
         self._fresh_for = fresh_for
         self._stale_limit = stale_limit
+        self._wait = wait
         self._snapshot: RosterSnapshot | None = None
+        self._refresh: asyncio.Task[RosterSnapshot] | None = None
 
     async def decide(self, now: datetime) -> tuple[RoutingDecision, RosterSnapshot]:
         snapshot = await self.snapshot(now)
@@ -66,14 +75,35 @@ class RoutingService:
         cached = self._snapshot
         if cached is not None and now - cached.loaded_at < self._fresh_for:
             return cached
+        usable = cached is not None and now - cached.loaded_at < self._stale_limit
+        refresh = self._refresh
+        if refresh is None or refresh.done():
+            refresh = self._refresh = asyncio.create_task(self._load(now))
+            refresh.add_done_callback(self._loaded)
+        elif usable and self._wait is not None:
+            refresh = None  # one is already running: decide from the copy at once
         try:
-            self._snapshot = await self._load(now)
-        except (StorageUnavailable, LookupError) as exc:
-            if cached is not None and now - cached.loaded_at < self._stale_limit:
+            if refresh is None:
+                raise TimeoutError("roster refresh still running")
+            async with asyncio.timeout(self._wait if usable else None):
+                return await asyncio.shield(refresh)
+        except (StorageUnavailable, LookupError, TimeoutError) as exc:
+            if cached is not None and usable:
                 log.warning("roster unreadable (%s); using the copy from %s", exc, cached.loaded_at)
                 return cached
             raise RosterUnavailable(str(exc)) from exc
-        return self._snapshot
+
+    def _loaded(self, task: asyncio.Task[RosterSnapshot]) -> None:
+        """Keep a finished refresh, whoever still waits for it (maybe no one)."""
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            loaded = task.result()
+            if self._snapshot is None or loaded.loaded_at >= self._snapshot.loaded_at:
+                self._snapshot = loaded
+        elif not isinstance(exc, (StorageUnavailable, LookupError, TimeoutError)):
+            log.error("roster refresh failed", exc_info=exc)
 
     async def _load(self, now: datetime) -> RosterSnapshot:
         center = await self._roster.find_center(self._center_code)

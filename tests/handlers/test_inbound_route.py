@@ -88,6 +88,12 @@ def deps_for(pool: asyncpg.Pool, tmp_path: Path, now: datetime) -> RouteDeps:
     )
 
 
+async def route(channel: FakeChannel, deps: RouteDeps) -> None:
+    """The route, then the call-start write it leaves running in the background."""
+    await inbound.handle(channel, deps)
+    await deps.intake.drain()
+
+
 async def seed(pool: asyncpg.Pool, *, deputy: bool) -> Mapping[str, int]:
     roster = RosterRepository(pool)
     center = await roster.ensure_center("hamedan", "مرکز سامد همدان", "samad-desk")
@@ -111,7 +117,7 @@ async def test_before_nine_the_caller_hears_the_session_at_nine_today(
 ) -> None:
     await seed(db_pool, deputy=False)
     channel = FakeChannel()
-    await inbound.handle(channel, deps_for(db_pool, tmp_path, BEFORE_NINE))
+    await route(channel, deps_for(db_pool, tmp_path, BEFORE_NINE))
 
     assert channel.variables[v.ROUTE] == "closed"
     announce = channel.variables[v.ANNOUNCE].split("&")
@@ -127,7 +133,7 @@ async def test_on_duty_the_desk_and_deputy_are_handed_to_the_dialplan(
     ids = await seed(db_pool, deputy=True)
     channel = FakeChannel()
     at_ten = BEFORE_NINE.replace(hour=10)
-    await inbound.handle(channel, deps_for(db_pool, tmp_path, at_ten))
+    await route(channel, deps_for(db_pool, tmp_path, at_ten))
 
     assert channel.variables[v.ROUTE] == "desk"
     assert channel.variables["__" + v.DESK] == "PJSIP/desk-1"
@@ -148,7 +154,7 @@ async def test_an_official_with_a_recorded_prompt_is_announced_with_it(
     prompt.parent.mkdir(parents=True)
     prompt.write_bytes(b"\0" * 1600)
     channel = FakeChannel()
-    await inbound.handle(channel, deps_for(db_pool, tmp_path, BEFORE_NINE.replace(hour=10)))
+    await route(channel, deps_for(db_pool, tmp_path, BEFORE_NINE.replace(hour=10)))
     assert channel.variables[v.OFFICIAL_PROMPT] == f"officials/{ids['official']}"
 
 
@@ -159,7 +165,7 @@ async def test_without_a_readable_roster_the_caller_is_offered_a_message(
     dead = await create_pool("postgresql://samad@127.0.0.1:9/samad", min_size=0, max_size=1)
     try:
         channel = FakeChannel(caller)
-        await inbound.handle(channel, deps_for(dead, tmp_path, BEFORE_NINE))
+        await route(channel, deps_for(dead, tmp_path, BEFORE_NINE))
     finally:
         await dead.close()
     assert channel.variables[v.ROUTE] == "message"

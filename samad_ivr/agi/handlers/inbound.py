@@ -10,12 +10,10 @@ import logging
 
 from samad_ivr.agi import variables as v
 from samad_ivr.agi.handlers.common import Channel, RouteDeps, read_report
-from samad_ivr.calls.report import CallReport
 from samad_ivr.calls.routing import RosterSnapshot, RosterUnavailable
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.domain.roster import Closed, DutySlot, Official, OnDuty
 from samad_ivr.domain.spoken import jalali_date_prompts, time_prompts
-from samad_ivr.storage.db import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +30,7 @@ async def handle(channel: Channel, deps: RouteDeps) -> None:
         await channel.set_variables(values)
         return
     values[v.CENTER] = snapshot.center_code
-    await _store_start(deps, report)
+    deps.intake.record_start_soon(report)
     if isinstance(decision, OnDuty):
         values.update(_desk_variables(deps, decision.slot, snapshot))
     else:
@@ -40,14 +38,6 @@ async def handle(channel: Channel, deps: RouteDeps) -> None:
     # One round trip for all of them; the route goes last so a partial set never routes.
     values[v.ROUTE] = values.pop(v.ROUTE)
     await channel.set_variables(values)
-
-
-async def _store_start(deps: RouteDeps, report: CallReport) -> None:
-    try:
-        await deps.intake.record_start(report)
-    except StorageUnavailable as exc:
-        # The post-call report (or its spool file) stores the call later.
-        log.warning("call start not stored: %s", exc)
 
 
 def _desk_variables(deps: RouteDeps, slot: DutySlot, snapshot: RosterSnapshot) -> dict[str, str]:
