@@ -21,6 +21,19 @@ ACTION_NAMES = {
     "holiday_rename": "تغییر عنوان روز تعطیل",
     "weekend_set": "تغییر روزهای آخر هفته",
     "duty_window_set": "تغییر ساعت کشیک",
+    # Recorded by the triggers of migration 0022.
+    "official_create": "افزودن مسئول",
+    "official_update": "تغییر مسئول",
+    "official_delete": "حذف مسئول",
+    "agency_create": "افزودن دستگاه",
+    "agency_update": "تغییر دستگاه",
+    "agency_delete": "حذف دستگاه",
+    "user_create": "ساخت حساب کاربری",
+    "user_update": "تغییر حساب کاربری",
+    "user_delete": "حذف حساب کاربری",
+    "sms_template_create": "افزودن متن پیامک",
+    "sms_template_update": "تغییر متن پیامک",
+    "sms_template_delete": "حذف متن پیامک",
 }
 
 

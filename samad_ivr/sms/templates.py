@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from samad_ivr.sms.text import render_tracking_code, validate_template
+from samad_ivr.storage.audit_actor import audited
 from samad_ivr.storage.db import Pool, connection
 
 GET_SQL = "SELECT key, body, updated_at, updated_by FROM sms_templates WHERE key = $1"
@@ -79,7 +80,7 @@ class TemplateRepository:
     async def save(self, key: str, body: str, updated_by: str) -> SmsTemplate:
         """Validate and store; raises `TemplateError` with a message for the admin."""
         validate_template(key, body)
-        async with connection(self._pool) as conn:
+        async with audited(self._pool) as conn:
             r = await conn.fetchrow(SAVE_SQL, key, body, updated_by)
         assert r is not None  # RETURNING of an upsert always yields the row
         return SmsTemplate(r["key"], r["body"], r["updated_at"], r["updated_by"])

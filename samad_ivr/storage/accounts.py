@@ -17,6 +17,7 @@ from enum import StrEnum
 import asyncpg
 
 from samad_ivr.domain.login_throttle import FailureCounts, Verdict, decide
+from samad_ivr.storage.audit_actor import audited
 from samad_ivr.storage.db import Pool, StorageError, connection, require_aware
 from samad_ivr.storage.session_cache import SessionCache
 
@@ -197,7 +198,7 @@ class AccountRepository:
 
     async def create_user(self, new: NewUser, password_hash: str) -> User:
         validate_new_user(new)
-        async with connection(self._pool) as conn:
+        async with audited(self._pool) as conn:
             try:
                 row = await conn.fetchrow(
                     INSERT_USER_SQL,
@@ -232,13 +233,13 @@ class AccountRepository:
         return None if row is None else (_user(row), row["password_hash"])
 
     async def set_password_hash(self, user_id: int, password_hash: str) -> None:
-        async with connection(self._pool) as conn:
+        async with audited(self._pool) as conn:
             await conn.execute(SET_PASSWORD_SQL, user_id, password_hash)
         self._forget_user(user_id)
 
     async def set_active(self, user_id: int, active: bool) -> None:
         """Enable or disable an account; a disabled user's sessions stop working at once."""
-        async with connection(self._pool) as conn:
+        async with audited(self._pool) as conn:
             await conn.execute(SET_ACTIVE_SQL, user_id, active)
         self._forget_user(user_id)
 

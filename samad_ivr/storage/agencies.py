@@ -8,6 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
+from samad_ivr.storage.audit_actor import audited
 from samad_ivr.storage.db import Pool, StorageError, connection
 
 _AGENCY_COLUMNS = """
@@ -102,7 +103,7 @@ class AgencyRepository:
 
     async def set_contact_mobile(self, center_id: int, agency_id: int, e164: str | None) -> bool:
         """False when the center has no such agency."""
-        async with connection(self._pool) as conn:
+        async with audited(self._pool) as conn:
             status = await conn.execute(SET_CONTACT_SQL, center_id, agency_id, e164)
         return status.endswith(" 1")
 
@@ -122,7 +123,7 @@ class AgencyRepository:
 
     async def create(self, center_id: int, name: str) -> int:
         try:
-            async with connection(self._pool) as conn:
+            async with audited(self._pool) as conn:
                 return int(await conn.fetchval(CREATE_AGENCY_SQL, center_id, name))
         except asyncpg.UniqueViolationError as exc:
             raise AgencyExists(name) from exc
@@ -130,7 +131,7 @@ class AgencyRepository:
     async def rename(self, center_id: int, agency_id: int, name: str) -> bool:
         """False when the center has no such agency."""
         try:
-            async with connection(self._pool) as conn:
+            async with audited(self._pool) as conn:
                 status = await conn.execute(RENAME_AGENCY_SQL, center_id, agency_id, name)
         except asyncpg.UniqueViolationError as exc:
             raise AgencyExists(name) from exc
@@ -139,7 +140,7 @@ class AgencyRepository:
     async def delete(self, center_id: int, agency_id: int) -> bool:
         """False when the center has no such agency; `AgencyInUse` if it is referred to."""
         try:
-            async with connection(self._pool) as conn:
+            async with audited(self._pool) as conn:
                 status = await conn.execute(DELETE_AGENCY_SQL, center_id, agency_id)
         except asyncpg.ForeignKeyViolationError as exc:
             raise AgencyInUse(str(agency_id)) from exc

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from samad_ivr.storage.audit_actor import audited
 from samad_ivr.storage.db import Pool, StorageError, connection
 
 _COLUMNS = """
@@ -132,7 +133,7 @@ class OfficialRepository:
 
     async def create(self, center_id: int, data: OfficialData) -> int:
         try:
-            async with connection(self._pool) as conn:
+            async with audited(self._pool) as conn:
                 return int(await conn.fetchval(CREATE_OFFICIAL_SQL, center_id, *_args(data)))
         except (asyncpg.CheckViolationError, asyncpg.ForeignKeyViolationError) as exc:
             raise OfficialRejected(exc.constraint_name) from exc
@@ -140,7 +141,7 @@ class OfficialRepository:
     async def update(self, center_id: int, official_id: int, data: OfficialData) -> bool:
         """False when the center has no such official."""
         try:
-            async with connection(self._pool) as conn:
+            async with audited(self._pool) as conn:
                 status = await conn.execute(
                     UPDATE_OFFICIAL_SQL, center_id, official_id, *_args(data)
                 )
@@ -150,12 +151,12 @@ class OfficialRepository:
 
     async def delete(self, center_id: int, official_id: int) -> bool:
         try:
-            async with connection(self._pool) as conn:
+            async with audited(self._pool) as conn:
                 status = await conn.execute(DELETE_OFFICIAL_SQL, center_id, official_id)
         except asyncpg.ForeignKeyViolationError as exc:
             raise OfficialInUse(str(official_id)) from exc
         return status.endswith(" 1")
 
     async def set_prompt_source(self, official_id: int, source: str) -> None:
-        async with connection(self._pool) as conn:
+        async with audited(self._pool) as conn:
             await conn.execute(SET_PROMPT_SOURCE_SQL, official_id, source)

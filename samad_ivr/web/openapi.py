@@ -72,6 +72,22 @@ class ApiRegistry:
         }
 
 
+# Ids of centers, agencies, officials and users are `serial` (int4), the rest `bigserial`;
+# a larger id names nothing, and binding it would fail in the driver (a 500).
+_INT4_PATH_PARAMS = frozenset({"center_id", "agency_id", "official_id", "user_id"})
+_INT4_MAX, _INT8_MAX = 2**31 - 1, 2**63 - 1
+
+
+def _id_limit(name: str) -> int:
+    return _INT4_MAX if name in _INT4_PATH_PARAMS else _INT8_MAX
+
+
+def _path_schema(name: str, kind: str) -> dict[str, Any]:
+    if kind != "integer":
+        return {"type": kind}
+    return {"type": "integer", "minimum": 0, "maximum": _id_limit(name)}
+
+
 def _operation(
     method: str,
     path_params: list[tuple[str, str]],
@@ -82,7 +98,8 @@ def _operation(
     errors: Iterable[int] = (),
 ) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
-        {"name": n, "in": "path", "required": True, "schema": {"type": t}} for n, t in path_params
+        {"name": n, "in": "path", "required": True, "schema": _path_schema(n, t)}
+        for n, t in path_params
     ]
     query = query_schema or {}
     params += [
@@ -189,12 +206,36 @@ async def _body(request: web.Request) -> dict[str, Any]:
             "بدنهٔ درخواست باید JSON باشد (Content-Type: application/json).",
         )
     try:
-        value = json.loads(await request.text())
-    except (ValueError, UnicodeDecodeError):
+        text = await request.text()
+        if nesting_depth(text) > MAX_JSON_DEPTH:
+            raise ValueError("nested too deeply")
+        value = json.loads(text)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "bad_request", "بدنهٔ درخواست JSON معتبر نیست.") from None
     if not isinstance(value, dict):
         raise ApiError(422, "validation_failed", "بدنهٔ درخواست باید یک شیء JSON باشد.")
     return value
+
+
+# Our bodies are two levels deep; thousands of levels exhaust the parser's and the
+# validator's recursion (a 500) for a few kilobytes of input.
+MAX_JSON_DEPTH = 32
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest bracket nesting in a JSON text (brackets inside strings ignored)."""
+    depth = deepest = 0
+    for bracket in _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
 def _center_ids(request: web.Request, query: dict[str, Any], body: dict[str, Any]) -> list[int]:
@@ -217,9 +258,14 @@ def _guard(
     query_schema: Mapping[str, Any],
     query_validator: Draft202012Validator | None,
     body_validator: Draft202012Validator | None,
+    integer_path_params: list[str],
 ) -> ApiHandler:
     async def guarded(request: web.Request) -> web.StreamResponse:
         require_user(request, *roles)
+        for name in integer_path_params:
+            value = request.match_info.get(name, "")
+            if len(value) > 19 or not value.isdigit() or int(value) > _id_limit(name):
+                raise ApiError(404, "not_found", "چنین موردی پیدا نشد.")
         query = _query(request, query_schema)
         _check(query_validator or _NO_QUERY, query, "query")
         body = await _body(request) if body_validator is not None else {}
@@ -288,7 +334,8 @@ def api_route(
         operation["description"] = description
     doc_path = _PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
     api_registry(app).add(doc_path, method.lower(), operation)
-    guarded = _guard(handler, role_tuple, query_schema or {}, query_validator, body_validator)
+    guarded = _guard(handler, role_tuple, query_schema or {}, query_validator, body_validator,
+                     [n for n, t in path_params if t == "integer"])  # fmt: skip
     app.router.add_route(method, API_PREFIX + path, guarded)
 
 

@@ -20,6 +20,8 @@ from aiohttp import web
 from markupsafe import Markup
 
 from samad_ivr.storage.accounts import NATIONAL_ROLES, AccountRepository, Role, User
+from samad_ivr.storage.audit import Actor
+from samad_ivr.storage.audit_actor import acting_user
 from samad_ivr.storage.db import StorageUnavailable
 from samad_ivr.storage.session_cache import SessionCache
 from samad_ivr.web.app import DEPS
@@ -205,9 +207,13 @@ async def session_middleware(request: web.Request, handler: Any) -> web.StreamRe
             request[USER_KEY] = user
             request[SESSION_BINDING_KEY] = token_hash.hex()
     reset = _REQUEST.set(request)
+    signed_in = request.get(USER_KEY)
+    # The audit triggers (0022) name whoever changes officials, agencies, users, templates.
+    acting = acting_user.set(None if signed_in is None else Actor(signed_in.id, signed_in.username))
     try:
         result: web.StreamResponse = await handler(request)
     finally:
+        acting_user.reset(acting)
         _REQUEST.reset(reset)
     return result
 
@@ -252,6 +258,11 @@ async def api_error_middleware(request: web.Request, handler: Any) -> web.Stream
         return error_response(500, "internal", "خطای داخلی سامانه. دوباره تلاش کنید.")
 
 
+def rendering_request() -> web.Request:
+    """The request whose template is being rendered (for jinja globals)."""
+    return _template_request()
+
+
 def _template_request() -> web.Request:
     request = _REQUEST.get()
     if request is None:
@@ -291,7 +302,9 @@ def setup_security(app: web.Application) -> None:
     env.globals["csrf_token"] = _jinja_csrf_token
     env.globals["csrf_field"] = _jinja_csrf_field
     env.globals["current_user"] = _jinja_current_user
-    # auth_views builds on this module, so it is imported here rather than at the top.
+    # auth_views and hardening build on this module, so they are imported here.
     from samad_ivr.web.auth_views import setup_auth_routes
+    from samad_ivr.web.hardening import setup_hardening
 
+    setup_hardening(app, before=csrf_middleware)
     setup_auth_routes(app)

@@ -60,7 +60,12 @@ async def test_playing_a_recording_uses_range_requests_and_leaves_an_audit_row(
     await page.wait_for_url(f"{served}/national/calls")
     assert await page.get_attribute("html", "dir") == "rtl"
     await page.click("button.play")
-    await page.wait_for_function("document.getElementById('player').readyState >= 2", timeout=15000)
+    # Not wait_for_function: its string predicate needs eval, which the page's CSP forbids.
+    loaded = """p => p.readyState >= 2 || new Promise(done => {
+        p.addEventListener("loadeddata", () => done(true), {once: true});
+    })"""
+    async with asyncio.timeout(15):
+        assert await page.locator("#player").evaluate(loaded)
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "national-playback.png"), full_page=True)
     await asyncio.sleep(0.3)

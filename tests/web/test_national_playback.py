@@ -261,3 +261,21 @@ async def test_the_mp3_is_made_once_and_cached(
     mtime = cached[0].stat().st_mtime_ns
     await web_client.get(url)
     assert cached[0].stat().st_mtime_ns == mtime
+
+
+async def test_a_recording_still_being_written_is_not_played_and_nothing_is_cached(
+    web_client: Any, make_user: Any, login: Any, settings: Settings, db_pool: Pool,
+    calls: dict[str, StoredCall],
+) -> None:  # fmt: skip
+    await _listener(web_client, make_user, login)
+    recording_id = calls["hamedan"].recording_id
+    url = await signed_url(web_client, recording_id)  # signed while it was finished
+    await db_pool.execute("UPDATE recordings SET finished_at = NULL WHERE id = $1", recording_id)
+    response = await web_client.get(f"/api/v1/recordings/{recording_id}/url")
+    assert response.status == 409
+    assert (await response.json())["error"]["code"] == "recording_in_progress"
+    response = await web_client.get(url)
+    assert response.status == 409
+    assert response.content_type == "application/json"
+    assert not list((settings.recordings_dir / ".cache").glob("*.mp3"))
+    assert await audit_count(db_pool) == 0

@@ -47,6 +47,7 @@ from samad_ivr.web.security import (
 PLAY_ROLES = READ_ROLES
 
 CHUNK = 64 * 1024
+IN_PROGRESS = "این تماس هنوز در حال ضبط است؛ پس از پایان تماس دوباره پخش کنید."
 URL_RESPONSE: dict[str, Any] = {
     "type": "object",
     "required": ["url", "download_url", "expires_at"],
@@ -77,6 +78,8 @@ async def recording_url(request: web.Request) -> web.Response:
         raise ApiError(404, "not_found", "ضبطی با این شناسه نیست.")
     if not await may_play_call(request, user, rec.call_id, rec.center_id):
         raise ApiError(403, "forbidden_center", WRONG_CENTER)
+    if not rec.finished:
+        raise ApiError(409, "recording_in_progress", IN_PROGRESS)
     expires = int(time.time()) + DEFAULT_TTL_SECONDS
     secret = _secret(request)
     play = PlaybackGrant(rec.id, user.id, expires, download=False)
@@ -151,6 +154,9 @@ async def recording_audio(request: web.Request) -> web.StreamResponse:
         return _refuse(404, "not_found", "ضبطی با این شناسه نیست.")
     if not await may_play_call(request, user, rec.call_id, rec.center_id):
         return _refuse(403, "forbidden_center", WRONG_CENTER)
+    if not rec.finished:
+        # MixMonitor is still writing it: an MP3 of the first half would be cached for good.
+        return _refuse(409, "recording_in_progress", IN_PROGRESS)
     try:
         path = await request.config_dict[TRANSCODER].mp3(rec.id, rec.path, rec.sha256)
         size = (await asyncio.to_thread(path.stat)).st_size
@@ -195,5 +201,5 @@ def setup_national_play(app: web.Application) -> None:
         app, "GET", r"/recordings/{recording_id:\d+}/url", recording_url,
         summary="A short-lived signed URL to play or download a recording",
         response_schema=URL_RESPONSE, roles=PLAY_ROLES, tags=["national"],
-        operation_id="recording_url",
+        operation_id="recording_url", errors=[409],
     )  # fmt: skip
