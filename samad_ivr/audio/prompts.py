@@ -41,6 +41,7 @@ __all__ = [
     "build_prompts",
     "build_prompts_async",
     "convert",
+    "install_pcm16",
     "main",
     "read_manifest",
     "synthesize",
@@ -155,11 +156,21 @@ def convert(source: Path, out_base: Path) -> list[Path]:
             segment = AudioSegment.from_file(handle, format=source.suffix[1:].lower() or None)
     except Exception as exc:  # pydub raises bare Exceptions and ffmpeg decode errors
         raise PromptError(f"{source}: cannot decode audio: {exc}") from exc
+    return _install(segment, out_base, str(source))
+
+
+def install_pcm16(pcm: bytes, out_base: Path) -> list[Path]:
+    """Like `convert`, from 16 kHz mono s16le already decoded (uploads, see audio.upload)."""
+    segment = AudioSegment(data=pcm, sample_width=2, frame_rate=16000, channels=1)
+    return _install(segment, out_base, out_base.name)
+
+
+def _install(segment: AudioSegment, out_base: Path, where: str) -> list[Path]:
     segment = segment.set_channels(1).set_sample_width(2)
     start = detect_leading_silence(segment, silence_threshold=_SILENCE_DBFS, chunk_size=5)
     end = detect_leading_silence(segment.reverse(), silence_threshold=_SILENCE_DBFS, chunk_size=5)
     if start + end >= len(segment):
-        raise PromptError(f"{source}: audio is silent")
+        raise PromptError(f"{where}: audio is silent")
     segment = segment[start : len(segment) - end]
     narrow = segment
     if segment.frame_rate > 8000:

@@ -7,17 +7,16 @@ later save keeps unless the title or agency changed (then the recording is out o
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from aiohttp import web
 
 from samad_ivr.admin.jalali import normalise
-from samad_ivr.audio.prompts import PromptError, convert, synthesize_async
+from samad_ivr.audio.prompts import PromptError, synthesize_async
+from samad_ivr.audio.upload import UploadRefused, UploadWorker
 from samad_ivr.domain.phone import display_phone, normalise_caller_id
 from samad_ivr.storage.agencies import AgencyRepository
 from samad_ivr.storage.officials import (
@@ -43,6 +42,8 @@ log = logging.getLogger(__name__)
 
 DESK_RE = re.compile(r"(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.@+-]+(/n)?")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Uploaded prompts decode here: bounded, own thread, subprocesses with limits.
+UPLOADS = web.AppKey("prompt_uploads", UploadWorker)
 MAX_TEXT = 200
 FORM_KEYS = ("name", "title", "agency_id", "desk_endpoint", "mobile", "deputy_id")
 BAD_AGENCY = "دستگاه انتخاب‌شده در این مرکز نیست."
@@ -247,34 +248,35 @@ async def upload_prompt(request: web.Request) -> web.Response:
             elif len(data) > MAX_UPLOAD_BYTES:
                 error = "پروندهٔ صوتی بزرگ‌تر از ۱۰ مگابایت است."
             else:
-                error = await _install_recording(data, prompt_base(request, official.id))
+                error = await _install_recording(request, data, prompt_base(request, official.id))
     if error is not None:
         return await _page(request, ctx, official, _form_of(official), [error], 422)
     await repo.set_prompt_source(official.id, "uploaded")
     raise redirect(ctx.url(f"/officials/{official.id}"), "prompt_uploaded")
 
 
-async def _install_recording(data: bytes, out_base: Path) -> str | None:
+async def _install_recording(request: web.Request, data: bytes, out_base: Path) -> str | None:
     """Decode and convert an upload; a Persian error, or None when installed.
 
-    The upload's name and type are ignored: ffmpeg probes the bytes, written to a file
-    without an extension, and only what it can decode becomes a prompt.
+    The upload's name and type are ignored; only the audio formats `audio.upload` lists,
+    decoded there with file-only protocols and time and size limits, become a prompt.
     """
-
-    def work() -> None:
-        with tempfile.TemporaryDirectory(prefix="samad-upload-") as tmp:
-            source = Path(tmp) / "upload"
-            source.write_bytes(data)
-            convert(source, out_base)
-
     try:
-        await asyncio.to_thread(work)
-    except PromptError as exc:
+        await request.config_dict[UPLOADS].install(data, out_base)
+    except UploadRefused as exc:
         log.info("uploaded prompt refused: %s", exc)
         if "silent" in str(exc):
             return "پروندهٔ صوتی فقط سکوت است."
+        if "long" in str(exc):
+            return "پروندهٔ صوتی بیش از دو دقیقه است."
         return "این پرونده صدای قابل پخش نیست (قالب صوتی شناخته نشد)."
     return None
+
+
+async def _upload_worker(app: web.Application) -> AsyncIterator[None]:
+    app[UPLOADS] = UploadWorker()
+    yield
+    app[UPLOADS].close()
 
 
 def setup_official_routes(app: web.Application) -> None:
@@ -284,3 +286,4 @@ def setup_official_routes(app: web.Application) -> None:
     app.router.add_post(base + "/{official_id}", save_official)
     app.router.add_post(base + "/{official_id}/delete", delete_official)
     app.router.add_post(base + "/{official_id}/prompt", upload_prompt)
+    app.cleanup_ctx.append(_upload_worker)
