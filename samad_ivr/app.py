@@ -41,6 +41,7 @@ from samad_ivr.jobs.visit_warnings import warn_officials_at_risk
 from samad_ivr.live.hub import LiveHub
 from samad_ivr.national.listen import AmiListenGateway
 from samad_ivr.ops.callpool import create_call_pool
+from samad_ivr.ops.sdnotify import SystemdNotifier
 from samad_ivr.settings import Settings
 from samad_ivr.sms.service import start_sms
 from samad_ivr.sms.templates import TemplateRepository
@@ -357,8 +358,16 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # systemd (Type=notify): ready once FastAGI and the web listen; the watchdog pings
+    # come from this loop, so a stalled loop is restarted (scripts/systemd/).
+    notifier = SystemdNotifier.from_env()
+    notifier.notify("READY=1", f"STATUS=FastAGI on {settings.agi_bind}, web on {service.web_url}")
+    watchdog = asyncio.create_task(notifier.watchdog())
     try:
         await stop.wait()
     finally:
         log.info("stopping")
+        notifier.notify("STOPPING=1")
+        watchdog.cancel()
         await service.stop()
+        notifier.close()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from samad_ivr.domain.deadlines import DeadlineMode, DeadlinePolicy
 from samad_ivr.domain.satisfaction import CallPolicy, Channel, SatisfactionPolicy
 from samad_ivr.domain.status_line import StatusLimits
-from samad_ivr.ops.config import OpsSettings
+from samad_ivr.ops.config import OpsSettings, OpsSettingsError
 
 if TYPE_CHECKING:
     from samad_ivr.sms.config import SmsSettings
@@ -182,7 +182,7 @@ class Settings:
             ),
             satisfaction=_satisfaction_settings(get, integer),
             environment=get("ENV", "development"),
-            ops=OpsSettings.from_env(env),
+            ops=_ops_settings(env),
         )
 
 
@@ -201,6 +201,13 @@ def _networks(
     if not networks:
         raise SettingsError(f"{name} names no address")
     return networks
+
+
+def _ops_settings(env: Mapping[str, str]) -> OpsSettings:
+    try:
+        return OpsSettings.from_env(env)
+    except OpsSettingsError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _deadline_policy(

@@ -4,8 +4,9 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 
+# systemd: systemd-analyze verifies the shipped unit (scripts/systemd/).
 # postgresql-15 includes the contrib modules (btree_gist) on Debian 12.
-DEBIAN_PACKAGES=(postgresql-15 espeak-ng sox ffmpeg debootstrap kannel chromium sip-tester)
+DEBIAN_PACKAGES=(postgresql-15 espeak-ng sox ffmpeg debootstrap kannel chromium sip-tester systemd)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

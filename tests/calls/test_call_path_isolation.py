@@ -119,7 +119,7 @@ async def test_a_hanging_database_and_a_full_web_pool_leave_calls_routed_and_spo
     try:
         clock = Clock()
         deps = call_deps(cpool, tmp_path, clock)
-        took, variables = await timed_inbound("warm.1", deps)  # fills the roster cache
+        _, variables = await timed_inbound("warm.1", deps)  # fills the roster cache
         assert variables[v.ROUTE] == "desk"
         await deps.intake.drain()
 
@@ -131,9 +131,7 @@ async def test_a_hanging_database_and_a_full_web_pool_leave_calls_routed_and_spo
         await locker.execute("LOCK TABLE centers, calls IN ACCESS EXCLUSIVE MODE")
         clock.now += timedelta(minutes=5)  # the cached roster is no longer fresh
 
-        results = await asyncio.gather(
-            *(timed_inbound(f"hung.{n}", deps) for n in range(20))
-        )
+        results = await asyncio.gather(*(timed_inbound(f"hung.{n}", deps) for n in range(20)))
         assert {r[1][v.ROUTE] for r in results} == {"desk"}
         assert {r[1]["__" + v.DESK] for r in results} == {"PJSIP/desk-1"}
         slowest = max(r[0] for r in results)
@@ -142,9 +140,10 @@ async def test_a_hanging_database_and_a_full_web_pool_leave_calls_routed_and_spo
 
         ended = Channel(
             "hung.0",
-            {"started_epoch": str(clock.now.timestamp()), "ended_epoch": str(
-                (clock.now + timedelta(seconds=40)).timestamp()
-            )},
+            {
+                "started_epoch": str(clock.now.timestamp()),
+                "ended_epoch": str((clock.now + timedelta(seconds=40)).timestamp()),
+            },
         )
         started = time.perf_counter()
         await post_call.handle(ended, deps)
@@ -156,7 +155,8 @@ async def test_a_hanging_database_and_a_full_web_pool_leave_calls_routed_and_spo
         stats = await deps.spool.replay(deps.intake, deps.finaliser)
         assert (stats.replayed, stats.remaining) == (1, 0)
         call = await CallRepository(db_pool).get_call("hung.0")
-        assert call is not None and call.ended_at is not None
+        assert call is not None
+        assert call.ended_at is not None
         assert call.caller_e164 == "+989181234567"
     finally:
         for conn in held:
