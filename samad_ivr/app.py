@@ -67,6 +67,7 @@ from samad_ivr.web.app import Feature, WebDeps, create_app
 from samad_ivr.web.desk.views import desk_feature
 from samad_ivr.web.inspector.routes import inspector_feature
 from samad_ivr.web.national.routes import national_feature
+from samad_ivr.web.open311.views import open311_feature
 from samad_ivr.web.openapi import setup_openapi
 from samad_ivr.web.public.views import public_feature
 from samad_ivr.web.reports import agency_reports_feature
@@ -94,6 +95,7 @@ class Service:
             reports_feature(),
             agency_reports_feature(),
             public_feature(),
+            open311_feature(),
             inspector_feature(),
             setup_agency,
         ]
