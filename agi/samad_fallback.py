@@ -29,6 +29,7 @@ UNIQUEID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: `$` passes a traili
 # Channel variables copied into the report; names match samad_ivr/agi/variables.py.
 REPORT_VARIABLES = {
     "linkedid": "CHANNEL(linkedid)",
+    "systemname": "SYSTEMNAME",
     "started_epoch": "SAMAD_STARTED",
     "answered_epoch": "SAMAD_ANSWERED",
     "ended_epoch": "SAMAD_ENDED",

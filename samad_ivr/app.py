@@ -26,8 +26,10 @@ from samad_ivr.agi.server import FastAgiServer
 from samad_ivr.ami.client import AmiClient, AmiError
 from samad_ivr.ami.events import AmiEventStream
 from samad_ivr.ami.originate import AmiOriginator
+from samad_ivr.calls.alarms import CallAlarms
 from samad_ivr.calls.finaliser import RecordingFinaliser
 from samad_ivr.calls.intake import CallIntake
+from samad_ivr.calls.recdir import RecordingsDirProbe
 from samad_ivr.calls.routing import RoutingService
 from samad_ivr.calls.spool import Spool
 from samad_ivr.jobs.announcements import queue_session_announcements
@@ -48,6 +50,7 @@ from samad_ivr.sms.templates import TemplateRepository
 from samad_ivr.softphone.sync import DeskConfigSync
 from samad_ivr.startup_checks import check_startup
 from samad_ivr.storage.accounts import AccountRepository
+from samad_ivr.storage.call_faults import CallFaults
 from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_pool
 from samad_ivr.storage.deadlines import DeadlineRecomputer
@@ -120,7 +123,12 @@ class Service:
             RosterRepository(cpool),
         )
         tz = ZoneInfo(s.timezone)
+        # Loud failures (issue 14): faults on the call, told to the admins; the probe's
+        # last() is the recordings directory's state for /healthz.
+        self.call_faults = CallFaults(cpool, s.center_code)
+        self.recordings_probe = RecordingsDirProbe(s.recordings_dir)
         intake = CallIntake(
+            alarms=CallAlarms(self.call_faults, self.recordings_probe),
             calls=calls,
             requests=requests,
             roster=roster,
@@ -135,7 +143,7 @@ class Service:
         # assignments the last finalised calls started are waited for too.
         self._stack.push_async_callback(intake.drain)
         self.finaliser = RecordingFinaliser(
-            intake=intake, calls=calls, recordings_dir=s.recordings_dir
+            intake=intake, calls=calls, recordings_dir=s.recordings_dir, faults=self.call_faults
         )
         self._stack.push_async_callback(self.finaliser.drain)
         self.spool = Spool(s.spool_dir)

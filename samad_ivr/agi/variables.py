@@ -21,6 +21,7 @@ ANSWEREDTIME = "ANSWEREDTIME"
 MEMBERINTERFACE = "MEMBERINTERFACE"  # app_queue, setinterfacevar=yes
 QEHOLDTIME = "QEHOLDTIME"  # app_queue, setqueueentryvar=yes
 LINKEDID = "CHANNEL(linkedid)"
+SYSTEMNAME = "SYSTEMNAME"  # asterisk.conf systemname: the node, part of a call's identity
 
 # Set by the service, read by the dialplan (and by the service in later routes).
 ROUTE = "SAMAD_ROUTE"  # desk|closed|message: the context samad-route-<ROUTE>

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from samad_ivr.audio.recording import RecordingError, RecordingInfo, inspect_recording
+from samad_ivr.audio.recording import RecordingInfo
+from samad_ivr.calls.alarms import CallAlarms, read_message
 from samad_ivr.calls.report import CallReport
 from samad_ivr.domain.call_outcome import CallOutcome, LegFacts, decide_outcome
 from samad_ivr.domain.lifecycle import Action, Status
@@ -73,7 +74,9 @@ class CallIntake:
         tz: ZoneInfo,
         lifecycle: RequestLifecycle | None = None,
         assign_timeout: float = ASSIGN_TIMEOUT_SECONDS,
+        alarms: CallAlarms | None = None,
     ) -> None:
+        self._alarms = alarms
         self._calls = calls
         self._templates = templates
         self._desk = desk
@@ -90,7 +93,10 @@ class CallIntake:
 
     async def record_start(self, report: CallReport) -> int:
         """Store a call as soon as it is routed, so it is visible while in progress."""
-        return await self._upsert(report, None)
+        call_id = await self._upsert(report, None)
+        if self._alarms is not None:
+            await self._alarms.check_recordings_dir(call_id)
+        return call_id
 
     def record_start_soon(self, report: CallReport) -> None:
         """`record_start` without making the caller wait: the route's decision never
@@ -112,7 +118,7 @@ class CallIntake:
         `final` is False while the caller is still on the line (register route): the call
         has no end yet and its recording is still being written.
         """
-        message = await self._message_info(report)
+        message, message_error = await self._message_info(report)
         outcome = decide_outcome(
             LegFacts(
                 leg=report.leg,
@@ -124,6 +130,11 @@ class CallIntake:
             )
         )
         call_id = await self._upsert(report, outcome if final else None)
+        if self._alarms is not None:
+            if final:
+                await self._alarms.check_recordings_dir(call_id)
+            if message_error is not None:
+                await self._alarms.fault(call_id, "message_unreadable", message_error)
         if message is not None and report.message is not None:
             await self._store_recording(call_id, "message", report.message, message)
         # The official at the desk may have marked the call as "no request".
@@ -224,6 +235,7 @@ class CallIntake:
         return await self._calls.upsert_call(
             CallUpsert(
                 uniqueid=report.uniqueid,
+                systemname=report.systemname,
                 linkedid=report.linkedid,
                 center_id=await self._center(),
                 caller_raw=report.caller_raw,
@@ -245,15 +257,11 @@ class CallIntake:
             self._center_id = center.id if center else None
         return self._center_id
 
-    async def _message_info(self, report: CallReport) -> RecordingInfo | None:
+    async def _message_info(self, report: CallReport) -> tuple[RecordingInfo | None, str | None]:
+        """The message's facts, or why a message file that exists cannot be read."""
         if report.message is None:
-            return None
-        path = self._recordings_dir / report.message
-        try:
-            return await asyncio.to_thread(inspect_recording, path)
-        except RecordingError:
-            # No file (the caller hung up before the beep) or an empty one: no message.
-            return None
+            return None, None
+        return await asyncio.to_thread(read_message, self._recordings_dir / report.message)
 
     async def _store_recording(
         self, call_id: int, kind: RecordingKind, name: str, info: RecordingInfo

@@ -44,6 +44,7 @@ CHANNEL_FIELDS: Mapping[str, str] = {
     "deputy_id": v.DEPUTY_ID,
     "center": v.CENTER,
     "tracking_code": v.TRACKING_CODE,
+    "systemname": v.SYSTEMNAME,
 }
 FIELD_SEPARATOR = "|"
 
@@ -70,6 +71,8 @@ class CallReport:
     deputy_id: int | None
     center: str
     source: str  # fastagi | fallback
+    # asterisk.conf's systemname ('' when unset): with the uniqueid, the call's identity.
+    systemname: str = ""
 
     def to_json(self) -> str:
         data: dict[str, Any] = asdict(self)
@@ -126,6 +129,7 @@ def build_report(
         deputy_id=_int(values.get("deputy_id")),
         center=_match(values.get("center"), _WORD) or "",
         source=source if source in ("fastagi", "fallback") else "fallback",
+        systemname=_match(values.get("systemname"), _UNIQUEID) or "",
     )
 
 

@@ -20,13 +20,14 @@ RecordingKind = Literal["call", "message"]
 # Merge rules, so that AGI, hangup handler and AMI events can report in any order:
 # - who/where (linkedid, center, caller fields): the first known value is kept;
 # - started_at, answered_at: the earliest known value (LEAST ignores NULLs);
+# - identity: the node (asterisk.conf systemname, '' when unset) and its uniqueid;
 # - outcome (ended_at, disposition, route, official, queue wait): the latest non-NULL wins.
 # In every case a NULL never erases a known value.
-_CALL_COLUMNS = """uniqueid, linkedid, center_id, caller_raw, caller_name_raw, caller_e164,
-                   started_at, answered_at, ended_at, disposition, route, official_id,
+_CALL_COLUMNS = """systemname, uniqueid, linkedid, center_id, caller_raw, caller_name_raw,
+                   caller_e164, started_at, answered_at, ended_at, disposition, route, official_id,
                    queue_wait_seconds"""
 
-_MERGE_CALL = """ON CONFLICT (uniqueid) DO UPDATE SET
+_MERGE_CALL = """ON CONFLICT (systemname, uniqueid) DO UPDATE SET
     linkedid           = COALESCE(calls.linkedid, EXCLUDED.linkedid),
     center_id          = COALESCE(calls.center_id, EXCLUDED.center_id),
     caller_raw         = calls.caller_raw,
@@ -42,7 +43,7 @@ _MERGE_CALL = """ON CONFLICT (uniqueid) DO UPDATE SET
 
 UPSERT_CALL_SQL = f"""
 INSERT INTO calls ({_CALL_COLUMNS})
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 {_MERGE_CALL}
 RETURNING id
 """
@@ -50,18 +51,18 @@ RETURNING id
 # Several calls in one statement (GroupWriter), merged by exactly the same rules.
 UPSERT_CALLS_SQL = f"""
 INSERT INTO calls ({_CALL_COLUMNS})
-SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],
-                     $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::text[],
-                     $11::text[], $12::int[], $13::numeric[])
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
+                     $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[],
+                     $11::text[], $12::text[], $13::int[], $14::numeric[])
 {_MERGE_CALL}
-RETURNING uniqueid, id
+RETURNING systemname, uniqueid, id
 """
 
 GET_CALL_SQL = """
-SELECT id, uniqueid, linkedid, center_id, caller_raw, caller_name_raw, caller_e164,
+SELECT id, systemname, uniqueid, linkedid, center_id, caller_raw, caller_name_raw, caller_e164,
        started_at, answered_at, ended_at, disposition, route, official_id,
        queue_wait_seconds, created_at
-FROM calls WHERE uniqueid = $1
+FROM calls WHERE uniqueid = $1 AND systemname = $2
 """
 
 # Re-adding a recording (post-processing finished, file re-hashed) updates it in place.
@@ -77,9 +78,11 @@ ON CONFLICT (call_id, kind) DO UPDATE SET
 RETURNING id
 """
 
-# Notes a recording before it is finalised; never touches an existing row.
+# Notes a recording before it is finalised; never touches an existing row.  The sweep
+# leaves it alone for $4 seconds, while the live finalisation waits for the file.
 ADD_PENDING_RECORDING_SQL = """
-INSERT INTO recordings (call_id, kind, path) VALUES ($1, $2, $3)
+INSERT INTO recordings (call_id, kind, path, next_attempt_at)
+VALUES ($1, $2, $3, now() + make_interval(secs => $4))
 ON CONFLICT (call_id, kind) DO UPDATE SET path = recordings.path
 RETURNING id
 """
@@ -103,6 +106,7 @@ class CallUpsert:
     """What one observer knows about a call; unknown fields stay None."""
 
     uniqueid: str
+    systemname: str = ""  # asterisk.conf's systemname of the node that saw the call
     linkedid: str | None = None
     center_id: int | None = None
     caller_raw: str
@@ -120,6 +124,7 @@ class CallUpsert:
 @dataclass(frozen=True, slots=True)
 class CallRow:
     id: int
+    systemname: str
     uniqueid: str
     linkedid: str | None
     center_id: int | None
@@ -153,12 +158,13 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _uniqueid(c: CallUpsert) -> str:
-    return c.uniqueid
+def _identity(c: CallUpsert) -> tuple[str, str]:
+    return c.systemname, c.uniqueid
 
 
 def _upsert_values(c: CallUpsert) -> tuple[object, ...]:
     return (
+        c.systemname,
         c.uniqueid,
         c.linkedid,
         c.center_id,
@@ -178,6 +184,7 @@ def _upsert_values(c: CallUpsert) -> tuple[object, ...]:
 def _call(r: asyncpg.Record) -> CallRow:
     return CallRow(
         id=r["id"],
+        systemname=r["systemname"],
         uniqueid=r["uniqueid"],
         linkedid=r["linkedid"],
         center_id=r["center_id"],
@@ -213,7 +220,7 @@ class CallRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
         self._upserts: GroupWriter[CallUpsert, int] = GroupWriter(
-            write_one=self._upsert_one, write_many=self._upsert_many, key=_uniqueid
+            write_one=self._upsert_one, write_many=self._upsert_many, key=_identity
         )
 
     async def upsert_call(self, c: CallUpsert) -> int:
@@ -236,12 +243,12 @@ class CallRepository:
         columns = list(zip(*(_upsert_values(c) for c in calls), strict=True))
         async with connection(self._pool) as conn:
             rows = await conn.fetch(UPSERT_CALLS_SQL, *columns)
-        ids = {r["uniqueid"]: int(r["id"]) for r in rows}
-        return [ids[c.uniqueid] for c in calls]
+        ids = {(r["systemname"], r["uniqueid"]): int(r["id"]) for r in rows}
+        return [ids[_identity(c)] for c in calls]
 
-    async def get_call(self, uniqueid: str) -> CallRow | None:
+    async def get_call(self, uniqueid: str, systemname: str = "") -> CallRow | None:
         async with connection(self._pool) as conn:
-            r = await conn.fetchrow(GET_CALL_SQL, uniqueid)
+            r = await conn.fetchrow(GET_CALL_SQL, uniqueid, systemname)
         return None if r is None else _call(r)
 
     async def add_recording(
@@ -275,10 +282,14 @@ class CallRepository:
             rows = await conn.fetch(RECORDINGS_FOR_SQL, call_id)
         return [_recording(r) for r in rows]
 
-    async def add_pending_recording(self, call_id: int, kind: RecordingKind, path: str) -> int:
+    async def add_pending_recording(
+        self, call_id: int, kind: RecordingKind, path: str, sweep_after: float = 0.0
+    ) -> int:
         """Note a recording whose file is not finalised yet; a no-op if one exists."""
         async with connection(self._pool) as conn:
-            recording_id = await conn.fetchval(ADD_PENDING_RECORDING_SQL, call_id, kind, path)
+            recording_id = await conn.fetchval(
+                ADD_PENDING_RECORDING_SQL, call_id, kind, path, sweep_after
+            )
         return int(recording_id)
 
     async def pending_recordings(self, limit: int) -> list[RecordingRow]:
