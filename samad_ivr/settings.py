@@ -120,6 +120,9 @@ class Settings:
     satisfaction: SatisfactionSettings
     # SAMAD_ENV: "production" applies the start-up checks even on loopback binds.
     environment: str = "development"
+    # SAMAD_LISTEN_ENDPOINTS: the only phones a live listen-in may ring (the listeners'
+    # own); `*` stands for letters, digits and _.+- only.  Empty: listen-in rings nobody.
+    listen_endpoints: tuple[str, ...] = ()
     # The call path's own pool and timeouts, /metrics access, health thresholds.
     ops: OpsSettings = field(default_factory=OpsSettings)
 
@@ -182,6 +185,7 @@ class Settings:
             ),
             satisfaction=_satisfaction_settings(get, integer),
             environment=get("ENV", "development"),
+            listen_endpoints=_listen_endpoints(get("LISTEN_ENDPOINTS", "")),
             ops=_ops_settings(env),
         )
 
@@ -264,6 +268,16 @@ def _satisfaction_settings(
         caller_id=get("SATISFACTION_CALLER_ID", "Samad <111>"),
         max_calls=integer("SATISFACTION_MAX_CALLS", 4, 1, 100),
     )
+
+
+def _listen_endpoints(text: str) -> tuple[str, ...]:
+    from samad_ivr.national.listen import valid_allow_entry
+
+    entries = tuple(e.strip() for e in text.split(",") if e.strip())
+    for entry in entries:
+        if not valid_allow_entry(entry):
+            raise SettingsError(f"SAMAD_LISTEN_ENDPOINTS: not an endpoint: {entry!r}")
+    return entries
 
 
 # The groups below are imported late: their modules build on Secret/SettingsError above.

@@ -27,7 +27,9 @@ __all__ = [
     "ListenError",
     "ListenGateway",
     "LiveChannel",
+    "allowed_endpoint",
     "choose_channel",
+    "valid_allow_entry",
 ]
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,28 @@ LISTEN_CONTEXT = "samad-listen"
 LISTEN_EXTEN = "spy"
 SPY_VARIABLE = "SAMAD_SPY_CHANNEL"
 _UNIQUEID_RE = re.compile(r"[0-9]{1,20}\.[0-9]{1,10}")
+
+
+_WILDCARD = "[A-Za-z0-9_.+-]+"
+
+
+def valid_allow_entry(entry: str) -> bool:
+    """An allow-list entry is an endpoint in which `*` may stand for part of a name
+    (``PJSIP/listener-*``); a bare ``*`` resource (any phone) is refused."""
+    resource = entry.partition("/")[2]
+    name = resource.split("@", 1)[0]
+    return valid_listen_endpoint(entry.replace("*", "x")) and name.strip("*") != ""
+
+
+def allowed_endpoint(endpoint: str, allow: Sequence[str]) -> bool:
+    """True when `endpoint` is one the configured allow-list names (whole-string match)."""
+    if not valid_listen_endpoint(endpoint):
+        return False
+    for entry in allow:
+        pattern = _WILDCARD.join(re.escape(part) for part in entry.split("*"))
+        if re.fullmatch(pattern, endpoint):
+            return True
+    return False
 
 
 class ListenError(Exception):

@@ -71,6 +71,7 @@ class AuditEntry:
     ip: str
     user_agent: str
     byte_range: str | None
+    endpoint: str | None = None  # the phone a live listen-in rang
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,7 @@ RETURNING id
 
 LIST_SQL = """
 SELECT a.id, a.at, a.user_id, a.username, a.role, a.action, a.call_id, a.recording_id,
-       a.center_id, ce.name AS center_name, a.ip, a.user_agent, a.byte_range
+       a.center_id, ce.name AS center_name, a.ip, a.user_agent, a.byte_range, a.endpoint
 FROM listen_audit a LEFT JOIN centers ce ON ce.id = a.center_id
 WHERE ($1::int IS NULL OR a.center_id = $1)
   AND ($2::bigint IS NULL OR a.id < $2)
@@ -148,7 +149,7 @@ def _entry(r: asyncpg.Record) -> AuditEntry:
         id=r["id"], at=r["at"], user_id=r["user_id"], username=r["username"], role=r["role"],
         action=ListenAction(r["action"]), call_id=r["call_id"], recording_id=r["recording_id"],
         center_id=r["center_id"], center_name=r["center_name"], ip=r["ip"],
-        user_agent=r["user_agent"], byte_range=r["byte_range"],
+        user_agent=r["user_agent"], byte_range=r["byte_range"], endpoint=r["endpoint"],
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from samad_ivr.settings import Settings
 from samad_ivr.storage.accounts import Role, User
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.listen_audit import ListenAuditRepository
@@ -30,6 +31,17 @@ MALFORMED = [
     "PJSIP/x\r\nAction: Originate",
     "PJSIP/" + "x" * 120,
 ]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    # The listeners' own phones (issue 15, item 4); the allow-list itself is tested in
+    # test_listen_allow_list.py.
+    allow = "PJSIP/listener-*,Local/1001@samad-listeners,PJSIP/1001,SIP/hamedan-admin,PJSIP/mine"
+    return Settings.from_env({
+        "SAMAD_DATABASE_URL": database_url, "SAMAD_WEB_BIND": "127.0.0.1:0",
+        "SAMAD_LISTEN_ENDPOINTS": allow,
+    })  # fmt: skip
 
 
 @pytest.fixture

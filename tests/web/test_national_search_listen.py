@@ -46,6 +46,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings.from_env({
         "SAMAD_DATABASE_URL": database_url, "SAMAD_WEB_BIND": "127.0.0.1:0",
         "SAMAD_RECORDINGS_DIR": str(tmp_path / "recordings"),
+        "SAMAD_LISTEN_ENDPOINTS": "PJSIP/listener1",
     })  # fmt: skip
 
 

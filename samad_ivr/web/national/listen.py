@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from samad_ivr.national.listen import ListenError, choose_channel
+from samad_ivr.national.listen import ListenError, allowed_endpoint, choose_channel
 from samad_ivr.storage.accounts import Role, User
 from samad_ivr.storage.db import StorageError
 from samad_ivr.storage.listen_audit import ListenAction, NewAuditEntry
 from samad_ivr.storage.search import CallHit
+from samad_ivr.web.app import DEPS
 from samad_ivr.web.auth_views import client_ip
 from samad_ivr.web.national.common import (
     AUDIT,
@@ -54,6 +55,10 @@ async def _listen(request: web.Request) -> str:
     endpoint = await audit.listen_endpoint(user.id)
     if endpoint is None:
         raise http_error(request, 409, "no_endpoint", "برای شما نقطهٔ شنود (تلفن) ثبت نشده است.")
+    if not allowed_endpoint(endpoint, request.config_dict[DEPS].settings.listen_endpoints):
+        raise http_error(
+            request, 403, "endpoint_not_allowed", "تلفن شنود شما در فهرست تلفن‌های مجاز نیست."
+        )
     gateway = request.config_dict.get(LISTEN_GATEWAY)
     if gateway is None:
         raise http_error(request, 503, "unavailable", "ارتباط با مرکز تلفن برقرار نیست.")

@@ -9,11 +9,15 @@ endpoints are) and refused with a Persian message otherwise.  Forms carry the CS
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiohttp import web
 
 from samad_ivr.admin.jalali import normalise
+from samad_ivr.national.listen import allowed_endpoint
 from samad_ivr.storage.listen_audit import ListenerEndpoint, valid_listen_endpoint
 from samad_ivr.web.admin.common import form_fields
+from samad_ivr.web.app import DEPS
 from samad_ivr.web.national.common import AUDIT, not_found, path_id, render
 from samad_ivr.web.national.listen import LISTEN_ROLES
 from samad_ivr.web.security import Role, User, require_user
@@ -26,6 +30,10 @@ INVALID = (
     "یا Local/1001@samad-listeners (فناوری: PJSIP، SIP، IAX2 یا Local؛ "
     "فقط حروف لاتین، رقم و _ . @ + -)."
 )
+NOT_ALLOWED = (
+    "این تلفن در فهرست تلفن‌های مجاز شنود نیست؛ فقط تلفن‌های خود شنوندگان که مدیر سامانه "
+    "در SAMAD_LISTEN_ENDPOINTS ثبت کرده پذیرفته می‌شوند."
+)
 SAVED = "نقطهٔ شنود ذخیره شد؛ شنود زندهٔ بعدی همین تلفن را زنگ می‌زند."
 ROLE_NAMES = {
     Role.SUPERUSER.value: "مدیر کل",
@@ -34,11 +42,13 @@ ROLE_NAMES = {
 }
 
 
-def parse_endpoint(raw: str) -> tuple[str, str | None]:
+def parse_endpoint(raw: str, allow: Sequence[str]) -> tuple[str, str | None]:
     """The endpoint as typed (Persian digits made ASCII) and a Persian error, if any."""
     endpoint = normalise(raw)
     if not endpoint or len(endpoint) > MAX_LENGTH or not valid_listen_endpoint(endpoint):
         return endpoint, INVALID
+    if not allowed_endpoint(endpoint, allow):
+        return endpoint, NOT_ALLOWED
     return endpoint, None
 
 
@@ -76,7 +86,8 @@ async def endpoint_page(request: web.Request) -> web.Response:
 
 
 async def _save(request: web.Request, user: User, target: ListenerEndpoint) -> web.Response:
-    endpoint, error = parse_endpoint((await form_fields(request)).get("endpoint", ""))
+    allow = request.config_dict[DEPS].settings.listen_endpoints
+    endpoint, error = parse_endpoint((await form_fields(request)).get("endpoint", ""), allow)
     if error is not None:
         if target.user_id != user.id:
             error = f"{target.username}: {error}"
