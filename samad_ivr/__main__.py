@@ -6,6 +6,9 @@ samad-ivr call --from 09181234567    place a test call through AMI
 samad-ivr seed-demo                  a demo center with an official on duty now
 samad-ivr prompts                    regenerate recordings/fa from the manifest
 samad-ivr user add --username U --role R [--center CODE]   a web console account
+samad-ivr models check DIR           validate a vosk model directory and say what it is
+samad-ivr transcribe FILE            print the transcript of one recording
+samad-ivr transcribe --status        transcription backlog, throughput and failures
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from samad_ivr.logs import configure_logging
 from samad_ivr.settings import Settings, SettingsError
@@ -38,6 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="console users: user add --username U --role R [--center CODE] [--full-name N]",
     )
     user.add_argument("action", choices=["add"])
+    models = commands.add_parser("models", help="models check DIR: validate a vosk model")
+    models.add_argument("action", choices=["check"])
+    models.add_argument("directory", type=Path)
+    transcribe = commands.add_parser("transcribe", help="transcribe FILE, or --status")
+    transcribe.add_argument("file", nargs="?", type=Path)
+    transcribe.add_argument("--model", type=Path, help="model directory (default SAMAD_VOSK_MODEL)")
+    transcribe.add_argument("--status", action="store_true", help="backlog and throughput")
     # `user add` parses its own options (samad_ivr.accounts_cli).
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "user":
@@ -77,6 +88,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from samad_ivr.accounts_cli import user_add
 
         return asyncio.run(user_add(settings, extra))
+    if args.command == "models":
+        from samad_ivr.transcription.commands import models_check
+
+        return models_check(args.directory)
+    if args.command == "transcribe":
+        from samad_ivr.transcription.commands import run_status, transcribe_file
+
+        if args.status:
+            return run_status(settings)
+        if args.file is None:
+            parser.error("transcribe needs a FILE or --status")
+        return transcribe_file(settings, args.file, args.model)
     if args.command == "prompts":
         from samad_ivr.audio.prompts import main as prompts_main
 

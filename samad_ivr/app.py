@@ -62,6 +62,7 @@ from samad_ivr.storage.requests import RequestRepository
 from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.storage.satisfaction_verdicts import Verdicts
 from samad_ivr.storage.status_lookups import StatusLookupRepository
+from samad_ivr.transcription.process import supervisor_for
 from samad_ivr.web.admin.routes import setup_admin
 from samad_ivr.web.admin.sms import setup_admin_sms
 from samad_ivr.web.admin.visits import reports_feature
@@ -198,6 +199,12 @@ class Service:
         self._stack.push_async_callback(sms.close)
         self.web_features.append(sms.web_feature)
         await self._start_web(pool)
+
+        # Transcription runs in processes of its own, at a lower priority than calls.
+        self.transcribers = supervisor_for(s)
+        if self.transcribers is not None:
+            self.transcribers.start()
+            self._stack.push_async_callback(self.transcribers.stop)
 
         scheduler = build_scheduler(self._jobs(pool))
         scheduler.start()

@@ -20,6 +20,7 @@ from samad_ivr.ops.config import OpsSettings, OpsSettingsError
 if TYPE_CHECKING:
     from samad_ivr.sms.config import SmsSettings
     from samad_ivr.softphone.settings import SoftphoneSettings
+    from samad_ivr.transcription.config import TranscriptionSettings
     from samad_ivr.web.config import WebSettings
 
 
@@ -118,6 +119,7 @@ class Settings:
     lifecycle: LifecycleSettings
     status_limits: StatusLimits  # status by phone: codes per call / caller hour / center
     satisfaction: SatisfactionSettings
+    transcription: TranscriptionSettings  # SAMAD_VOSK_MODEL unset: no transcription worker
     # SAMAD_ENV: "production" applies the start-up checks even on loopback binds.
     environment: str = "development"
     # SAMAD_LISTEN_ENDPOINTS: the only phones a live listen-in may ring (the listeners'
@@ -184,6 +186,7 @@ class Settings:
                 center_not_found_hour=integer("STATUS_NOT_FOUND_PER_CENTER_HOUR", 30, 1, 100000),
             ),
             satisfaction=_satisfaction_settings(get, integer),
+            transcription=_transcription_settings(env),
             environment=get("ENV", "development"),
             listen_endpoints=_listen_endpoints(get("LISTEN_ENDPOINTS", "")),
             ops=_ops_settings(env),
@@ -297,3 +300,9 @@ def _softphone_settings(env: Mapping[str, str]) -> SoftphoneSettings:
     from samad_ivr.softphone.settings import SoftphoneSettings
 
     return SoftphoneSettings.from_env(env)
+
+
+def _transcription_settings(env: Mapping[str, str]) -> TranscriptionSettings:
+    from samad_ivr.transcription.config import TranscriptionSettings
+
+    return TranscriptionSettings.from_env(env)

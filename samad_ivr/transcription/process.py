@@ -14,13 +14,16 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from samad_ivr.settings import Settings
 from samad_ivr.storage.db import StorageUnavailable, create_pool
 from samad_ivr.storage.transcription_jobs import TranscriptionJobs
 from samad_ivr.transcription.config import TranscriptionSettings
+from samad_ivr.transcription.model_dir import ModelError, check_model
 
 log = logging.getLogger(__name__)
 
@@ -137,3 +140,32 @@ class WorkerSupervisor:
             if proc.is_alive():
                 proc.kill()
                 proc.join(STOP_TIMEOUT)
+
+
+def supervisor_for(settings: Settings) -> WorkerSupervisor | None:
+    """The worker processes `samad-ivr serve` runs; None when transcription is off.
+
+    A model directory that is not a usable model turns transcription off with an error
+    in the log (and on the admin page) rather than stopping the service: calls matter
+    more than transcripts."""
+    t = settings.transcription
+    if t.model_dir is None:
+        log.info("transcription off: SAMAD_VOSK_MODEL is not set")
+        return None
+    try:
+        check_model(t.model_dir)
+    except ModelError as exc:
+        log.error("transcription off: %s", exc)
+        return None
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    specs = [
+        WorkerSpec(
+            name=f"transcribe-{socket.gethostname()}-{os.getpid()}-{n}",
+            dsn=settings.database_url.value,
+            recordings_dir=settings.recordings_dir,
+            settings=t,
+            log_level=str(level),
+        )
+        for n in range(1, t.workers + 1)
+    ]
+    return WorkerSupervisor(specs)

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 
 from samad_ivr.storage.db import Pool, StorageUnavailable, create_pool
+from samad_ivr.storage.topic_lexicon import TopicLexicon
 from samad_ivr.storage.transcription_jobs import TranscriptionJobs
 from samad_ivr.transcription.config import TranscriptionSettings
 from samad_ivr.transcription.engine import FileTranscript, VoskTranscriber
 from samad_ivr.transcription.worker import TranscriptionWorker
 
-from .conftest import KO_MODEL, add_center, add_recording
+from .conftest import KO_MODEL
+from .factories import add_center, add_recording
 from .pgproxy import CuttableProxy
 
 SETTINGS = replace(
@@ -124,3 +126,38 @@ async def test_a_database_outage_while_a_transcript_is_stored_loses_nothing(
     assert decoded == [recordings / "good.wav", recordings / "good2.wav"]  # none twice
     for recording in (first, second):
         assert (await job(db_pool, recording))["state"] == "done"
+
+
+async def test_the_callers_words_suggest_a_topic_and_a_chosen_topic_is_left_alone(
+    db_pool: Pool, ko_transcriber: VoskTranscriber, recordings: Path
+) -> None:
+    center = await add_center(db_pool)
+    recording = await add_recording(db_pool, center, "good.wav")
+    async with db_pool.acquire() as conn:
+        suggested, chosen = [
+            r["code"]
+            for r in await conn.fetch(
+                "SELECT code FROM topics WHERE center_id = $1 ORDER BY position LIMIT 2", center
+            )
+        ]
+        call_id = await conn.fetchval("SELECT call_id FROM recordings WHERE id = $1", recording)
+        await conn.execute(
+            "INSERT INTO requests (tracking_code, call_id, caller_e164, status, center_id, topic)"
+            " VALUES ('5550000001', $1, '+989121234567', 'registered', $2, $3)",
+            call_id, center, chosen,
+        )  # fmt: skip
+    await TopicLexicon(db_pool).add(center, suggested, "너무", 1)
+    await TopicLexicon(db_pool).add(center, chosen, "감사합니다", 5)  # the hotline's words
+    worker = TranscriptionWorker(
+        jobs=TranscriptionJobs(db_pool, "w3"),
+        transcriber=ko_transcriber,
+        recordings_dir=recordings,
+        settings=SETTINGS,
+    )
+    assert await drain(worker) == 1
+    suggestion = await TopicLexicon(db_pool).suggestion(call_id)
+    assert suggestion is not None
+    assert (suggestion.topic, suggestion.score, suggestion.matched) == (suggested, 2, ("너무",))
+    async with db_pool.acquire() as conn:
+        topic = await conn.fetchval("SELECT topic FROM requests WHERE call_id = $1", call_id)
+    assert topic == chosen

@@ -18,6 +18,7 @@ from samad_ivr.web.admin.requests_api import setup_request_api
 from samad_ivr.web.admin.roster import setup_roster_routes
 from samad_ivr.web.admin.tools import setup_tool_routes
 from samad_ivr.web.admin.topics import setup_topic_routes
+from samad_ivr.web.admin.transcription import setup_transcription_routes
 
 
 def setup_admin(app: web.Application) -> None:
@@ -26,6 +27,7 @@ def setup_admin(app: web.Application) -> None:
     setup_agency_routes(app)
     setup_agency_staff_routes(app)
     setup_topic_routes(app)
+    setup_transcription_routes(app)
     setup_request_routes(app)
     setup_official_routes(app)
     setup_center_routes(app)
