@@ -73,6 +73,7 @@ from samad_ivr.web.inspector.routes import inspector_feature
 from samad_ivr.web.national.routes import national_feature
 from samad_ivr.web.open311.views import open311_feature
 from samad_ivr.web.openapi import setup_openapi
+from samad_ivr.web.public.status import status_feature
 from samad_ivr.web.public.views import public_feature
 from samad_ivr.web.reports import agency_reports_feature
 from samad_ivr.web.security import setup_security
@@ -100,6 +101,7 @@ class Service:
             agency_reports_feature(),
             public_feature(),
             open311_feature(),
+            status_feature(),
             inspector_feature(),
             setup_agency,
         ]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from samad_ivr.domain.deadlines import DeadlineMode, DeadlinePolicy
 from samad_ivr.domain.satisfaction import CallPolicy, Channel, SatisfactionPolicy
 from samad_ivr.domain.status_line import StatusLimits
+from samad_ivr.domain.status_web import StatusWebLimits
 from samad_ivr.ops.config import OpsSettings, OpsSettingsError
 
 if TYPE_CHECKING:
@@ -127,6 +128,8 @@ class Settings:
     listen_endpoints: tuple[str, ...] = ()
     # The call path's own pool and timeouts, /metrics access, health thresholds.
     ops: OpsSettings = field(default_factory=OpsSettings)
+    # /status on the web: tries per client address per hour, wrong pairs per code per day.
+    status_web: StatusWebLimits = field(default_factory=StatusWebLimits)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -190,6 +193,10 @@ class Settings:
             environment=get("ENV", "development"),
             listen_endpoints=_listen_endpoints(get("LISTEN_ENDPOINTS", "")),
             ops=_ops_settings(env),
+            status_web=StatusWebLimits(
+                per_address_hour=integer("STATUS_WEB_PER_ADDRESS_HOUR", 30, 1, 100000),
+                failures_per_code_day=integer("STATUS_WEB_FAILURES_PER_CODE_DAY", 10, 1, 1000),
+            ),
         )
 
 
