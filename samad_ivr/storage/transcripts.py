@@ -32,10 +32,11 @@ WORDS_SQL = """
 SELECT speaker, text, words FROM transcripts WHERE recording_id = $1 ORDER BY speaker
 """
 SEARCH_SQL = """
-SELECT t.recording_id, r.call_id, t.speaker, t.words
+SELECT t.recording_id, r.call_id, t.speaker, t.words, c.started_at, ce.name AS center_name
 FROM transcripts t JOIN recordings r ON r.id = t.recording_id JOIN calls c ON c.id = r.call_id
+LEFT JOIN centers ce ON ce.id = c.center_id
 WHERE t.search @@ phraseto_tsquery('simple', $1)
-  AND ($2::int IS NULL OR c.center_id = $2)
+  AND ($2::int[] IS NULL OR c.center_id = ANY($2))
 ORDER BY c.started_at DESC, t.speaker
 LIMIT $3
 """
@@ -82,6 +83,8 @@ class Hit:
     recording_id: int
     call_id: int
     speaker: str
+    started_at: datetime  # the call's
+    center_name: str | None
     start: float  # seconds into the recording where the phrase begins
     before: str
     phrase: str  # the words as recognised
@@ -103,18 +106,22 @@ async def recent_jobs(pool: Pool, limit: int = 50) -> list[JobRow]:
 
 
 async def search_transcripts(
-    pool: Pool, query: str, *, center_id: int | None = None, limit: int = 50
+    pool: Pool, query: str, *, centers: frozenset[int] | None = None, limit: int = 50
 ) -> list[Hit]:
-    """Recordings where the phrase was said, each hit with its time and its context."""
+    """Recordings where the phrase was said, each hit with its time and its context.
+
+    `centers` None searches every center (national roles); a set limits the calls to it."""
     terms = search_terms(query)
     if not terms:
         return []
     async with connection(pool) as conn:
-        rows = await conn.fetch(SEARCH_SQL, " ".join(terms), center_id, limit)
+        visible = sorted(centers) if centers is not None else None
+        rows = await conn.fetch(SEARCH_SQL, " ".join(terms), visible, limit)
     hits = []
     for row in rows:
-        words = [w[0] for w in json.loads(row["words"])]
-        times = [float(w[1]) for w in json.loads(row["words"])]
+        stored = json.loads(row["words"])
+        words = [str(w[0]) for w in stored]
+        times = [float(w[1]) for w in stored]
         at = find_phrase(words, terms)
         if at is None:  # the index matched across a word the folding split
             continue
@@ -124,6 +131,8 @@ async def search_transcripts(
                 recording_id=row["recording_id"],
                 call_id=row["call_id"],
                 speaker=row["speaker"],
+                started_at=row["started_at"],
+                center_name=row["center_name"],
                 start=times[first],
                 before=" ".join(words[max(0, first - CONTEXT_WORDS) : first]),
                 phrase=" ".join(words[first : last + 1]),

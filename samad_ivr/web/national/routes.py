@@ -23,6 +23,7 @@ from samad_ivr.web.national.dashboard import setup_national_dashboard
 from samad_ivr.web.national.listen import setup_national_listen
 from samad_ivr.web.national.listen_endpoint import setup_listen_endpoint
 from samad_ivr.web.national.play import setup_national_play
+from samad_ivr.web.national.transcripts import setup_national_transcripts
 
 
 def national_feature(
@@ -42,5 +43,6 @@ def national_feature(
         setup_national_audit(app)
         setup_national_listen(app)
         setup_listen_endpoint(app)
+        setup_national_transcripts(app)
 
     return setup
