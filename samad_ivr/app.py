@@ -36,6 +36,8 @@ from samad_ivr.jobs.announcements import queue_session_announcements
 from samad_ivr.jobs.deadline_reminders import remind_agencies
 from samad_ivr.jobs.deadlines import run_deadline_jobs
 from samad_ivr.jobs.holidays import seed_holidays
+from samad_ivr.jobs.leader import Leader, instance_name
+from samad_ivr.jobs.runs import JobRuns, on_the_leader
 from samad_ivr.jobs.satisfaction_ask import ask_citizens
 from samad_ivr.jobs.satisfaction_calls import Callbacks
 from samad_ivr.jobs.satisfaction_expiry import close_unanswered
@@ -208,7 +210,12 @@ class Service:
             self.transcribers.start()
             self._stack.push_async_callback(self.transcribers.stop)
 
-        scheduler = build_scheduler(self._jobs(pool))
+        # Jobs run on the province's leader only: two instances may serve one node.
+        self.leader = Leader(s.database_url.value, s.center_code, instance_name(s.agi_bind.port))
+        await self.leader.start()
+        self._stack.push_async_callback(self.leader.close)
+        runs = JobRuns(pool, self.leader.instance)
+        scheduler = build_scheduler(on_the_leader(self._jobs(pool), self.leader, runs))
         scheduler.start()
         self._stack.callback(scheduler.shutdown, wait=False)
 
