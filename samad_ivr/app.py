@@ -36,8 +36,6 @@ from samad_ivr.jobs.announcements import queue_session_announcements
 from samad_ivr.jobs.deadline_reminders import remind_agencies
 from samad_ivr.jobs.deadlines import run_deadline_jobs
 from samad_ivr.jobs.holidays import seed_holidays
-from samad_ivr.jobs.leader import Leader, instance_name
-from samad_ivr.jobs.runs import JobRuns, on_the_leader
 from samad_ivr.jobs.satisfaction_ask import ask_citizens
 from samad_ivr.jobs.satisfaction_calls import Callbacks
 from samad_ivr.jobs.satisfaction_expiry import close_unanswered
@@ -57,6 +55,7 @@ from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_pool
 from samad_ivr.storage.deadlines import DeadlineRecomputer
 from samad_ivr.storage.desk import DeskRepository
+from samad_ivr.storage.desk_credentials import DeskCredentialRepository
 from samad_ivr.storage.lifecycle import RequestLifecycle
 from samad_ivr.storage.migrations import apply_migrations, migrations_dir
 from samad_ivr.storage.notices import NoticeRepository
@@ -192,7 +191,9 @@ class Service:
         self.ami = AmiClient(s.ami)
         self._stack.callback(self.ami.close)
         self.desk_sync = (
-            DeskConfigSync(softphone, DeskRepository(pool), self.ami)
+            DeskConfigSync(
+                softphone, DeskRepository(pool), self.ami, DeskCredentialRepository(pool)
+            )
             if softphone.desks_file is not None
             else None
         )
@@ -210,12 +211,7 @@ class Service:
             self.transcribers.start()
             self._stack.push_async_callback(self.transcribers.stop)
 
-        # Jobs run on the province's leader only: two instances may serve one node.
-        self.leader = Leader(s.database_url.value, s.center_code, instance_name(s.agi_bind.port))
-        await self.leader.start()
-        self._stack.push_async_callback(self.leader.close)
-        runs = JobRuns(pool, self.leader.instance)
-        scheduler = build_scheduler(on_the_leader(self._jobs(pool), self.leader, runs))
+        scheduler = build_scheduler(self._jobs(pool))
         scheduler.start()
         self._stack.callback(scheduler.shutdown, wait=False)
 

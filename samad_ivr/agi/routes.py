@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from functools import partial
 
 from samad_ivr.agi.handlers import (
+    health,
     inbound,
     post_call,
     register,
@@ -17,6 +18,7 @@ from samad_ivr.agi.handlers import (
 )
 from samad_ivr.agi.handlers.common import RouteDeps
 from samad_ivr.agi.server import Handler
+from samad_ivr.ops.health import HealthChecker
 
 
 def build_routes(
@@ -25,8 +27,9 @@ def build_routes(
     *,
     status_deps: status_lookup.StatusDeps,
     satisfaction_deps: satisfaction.SatisfactionDeps,
+    health_checker: HealthChecker | None = None,
 ) -> Mapping[str, Handler]:
-    return {
+    routes: dict[str, Handler] = {
         "inbound": partial(inbound.handle, deps=deps),
         "register": partial(register.handle, deps=deps),
         "post_call": partial(post_call.handle, deps=deps),
@@ -36,3 +39,6 @@ def build_routes(
         "satisfaction": partial(satisfaction.handle, deps=satisfaction_deps),
         "satisfaction_done": partial(satisfaction_done.handle, deps=satisfaction_deps),
     }
+    if health_checker is not None:
+        routes["health"] = partial(health.handle, checker=health_checker)
+    return routes

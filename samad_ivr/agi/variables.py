@@ -62,3 +62,7 @@ ROUTE_MESSAGE = "message"
 SATISFACTION_QUESTION = "SAMAD_SAT_QUESTION"  # set by the Originate: the question's id
 SATISFACTION_KEY = "SAMAD_SAT_KEY"  # the key the citizen pressed (Read in the dialplan)
 SATISFACTION_RESULT = "SAMAD_SAT_RESULT"  # convinced|not_convinced|none: what to play next
+
+# Route `health` (agi://samad/health, for Asterisk or a monitor): the node's own checks.
+HEALTH = "SAMAD_HEALTH"  # ok|degraded
+HEALTH_FAILING = "SAMAD_HEALTH_FAILING"  # comma-joined failing checks: database,ami,...

@@ -25,7 +25,7 @@ class OpsSettings:
     # /metrics: loopback clients always; others only with `Authorization: Bearer <token>`.
     metrics_token: str = ""
     # /healthz calls the recordings directory degraded below this much free space.
-    recordings_min_free_mb: int = 1024
+    recordings_min_free_mb: int = 200
     # ... and the spool degraded at this many waiting reports.
     spool_backlog_limit: int = 100
 
@@ -45,6 +45,6 @@ class OpsSettings:
             route_wait=integer("ROUTE_WAIT_MS", 100, 10, 5000) / 1000,
             web_pool_size=integer("WEB_DB_POOL_SIZE", 10, 1, 500),
             metrics_token=env.get("SAMAD_METRICS_TOKEN", "").strip(),
-            recordings_min_free_mb=integer("RECORDINGS_MIN_FREE_MB", 1024, 0, 10**7),
+            recordings_min_free_mb=integer("RECORDINGS_MIN_FREE_MB", 200, 0, 10**7),
             spool_backlog_limit=integer("SPOOL_BACKLOG_LIMIT", 100, 1, 10**7),
         )

@@ -2,8 +2,9 @@
 
 Run at start-up and then every `SYNC_SECONDS` by the scheduler: an admin who sets an
 official's desk to ``PJSIP/samad-web-…`` sees that softphone able to register within a
-minute.  The file is only rewritten (atomically) when its text changes, and Asterisk is
-asked to reload res_pjsip after each rewrite; a reload that could not be sent (AMI down,
+minute, and a rotated credential replaces the old one as fast.  The file is only
+rewritten (atomically) when its text changes, and Asterisk is asked to reload res_pjsip
+after each rewrite; a reload that could not be sent (AMI down,
 or the AMI user lacks the `config` write permission) is retried on the next round.
 """
 
@@ -18,6 +19,7 @@ from typing import Protocol
 from samad_ivr.softphone.desks import browser_desk, render_desks
 from samad_ivr.softphone.settings import SoftphoneSettings
 from samad_ivr.storage.desk import DeskRepository
+from samad_ivr.storage.desk_credentials import DeskCredentialRepository
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,11 @@ def _write_atomically(path: Path, text: str) -> bool:
 
 class DeskConfigSync:
     def __init__(
-        self, settings: SoftphoneSettings, desks: DeskRepository, reloader: Reloader
+        self,
+        settings: SoftphoneSettings,
+        desks: DeskRepository,
+        reloader: Reloader,
+        credentials: DeskCredentialRepository,
     ) -> None:
         if settings.desks_file is None:
             raise ValueError("DeskConfigSync needs SAMAD_PJSIP_DESKS_FILE")
@@ -57,13 +63,14 @@ class DeskConfigSync:
         self._path = settings.desks_file
         self._desks = desks
         self._reloader = reloader
+        self._credentials = credentials
         self._reload_pending = False
 
     async def sync(self) -> bool:
         """One round; True when Asterisk now has a config it had not before."""
         endpoints = await self._desks.all_desk_endpoints()
         names = [n for e in endpoints if (n := browser_desk(e, self._settings.prefix))]
-        text = render_desks(names, self._settings.secret.value)
+        text = render_desks((await self._credentials.ensure(names)).values())
         if await asyncio.to_thread(_write_atomically, self._path, text):
             log.info("softphone: wrote %d browser desk(s) to %s", len(names), self._path)
             self._reload_pending = True

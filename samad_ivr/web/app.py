@@ -7,7 +7,7 @@ typed AppKeys.  Each feature adds its routes in its own `setup(app)` function, l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +33,16 @@ DEPS = web.AppKey("deps", WebDeps)
 Feature = Callable[[web.Application], None]
 
 
-async def health(_request: web.Request) -> web.Response:
+# The service's real checks (samad_ivr/ops/web.py); an app without them (tests of one
+# console) answers a bare "ok".
+HealthView = Callable[[web.Request], Awaitable[web.StreamResponse]]
+HEALTH: web.AppKey[HealthView] = web.AppKey("health")
+
+
+async def health(request: web.Request) -> web.StreamResponse:
+    view = request.app.get(HEALTH)
+    if view is not None:
+        return await view(request)
     return web.json_response({"status": "ok"})
 
 

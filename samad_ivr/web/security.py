@@ -56,7 +56,7 @@ USER_KEY = web.RequestKey("samad_user", User)
 # The request being handled, for the jinja globals (each request runs in its own task).
 _REQUEST: ContextVar[web.Request | None] = ContextVar("samad_web_request", default=None)
 # Paths that never need to know the user: no session lookup, no database round trip.
-_NO_SESSION_PREFIXES = ("/static/", "/healthz")
+_NO_SESSION_PREFIXES = ("/static/", "/healthz", "/metrics")
 _SESSION_TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
 
 NOT_LOGGED_IN = "برای ادامه ابتدا وارد سامانه شوید."

@@ -78,7 +78,13 @@ async def national_web(
         app[WEB_SETTINGS] = WebSettings.from_env({"SAMAD_WEB_SECRET": "l" * 40})
 
     app = create_app(
-        WebDeps(settings=e2e_settings(asterisk, database_url), pool=db_pool),
+        WebDeps(
+            # Only the test listeners' phones may be rung (issue 15, item 4).
+            settings=e2e_settings(
+                asterisk, database_url, SAMAD_LISTEN_ENDPOINTS=f"Local/l*@{LISTENER_CONTEXT}"
+            ),
+            pool=db_pool,
+        ),
         features=[configure, setup_security, setup_openapi,
                   national_feature(AmiListenGateway(ami))],
     )  # fmt: skip
@@ -217,8 +223,10 @@ async def test_a_national_listener_hears_exactly_the_call_and_the_caller_never_h
 
     await wait_for(listener_gone, 15, "the listener's leg to end with the call")
 
-    audits = await db_pool.fetch("SELECT user_id, action, call_id FROM listen_audit")
-    assert [tuple(a) for a in audits] == [(listener.id, "listen_live", call["id"])]
+    audits = await db_pool.fetch("SELECT user_id, action, call_id, endpoint FROM listen_audit")
+    assert [tuple(a) for a in audits] == [
+        (listener.id, "listen_live", call["id"], f"Local/l{tag}@{LISTENER_CONTEXT}")
+    ]
 
     listened = asterisk.recordings_dir / f"listener-l{tag}.wav"
     heard, sent = interleaved(listened)
@@ -254,6 +262,29 @@ async def test_a_role_without_listening_rights_is_refused_and_no_phone_rings(
         await asyncio.sleep(3)
         assert await listener_channels(ami) == []
         assert any(c["Uniqueid"] == call["uniqueid"] for c in await channels(ami))
+    finally:
+        await hang_up_calls(ami)
+    assert await db_pool.fetchval("SELECT count(*) FROM listen_audit") == 0
+
+
+async def test_a_listener_whose_phone_is_not_on_the_allow_list_rings_nothing(
+    ami: AmiClient, db_pool: asyncpg.Pool, talking_desk: int, live: LiveHub,
+    national_web: Client,
+) -> None:  # fmt: skip
+    caller, tag = "09181234583", secrets.token_hex(4)
+    listener = await user_with_phone(db_pool, Role.NATIONAL_LISTENER, None, tag)
+    # Stored before the allow-list (or by hand): valid syntax, not a listener's phone.
+    await ListenAuditRepository(db_pool).set_listen_endpoint(
+        listener.id, f"Local/x{tag}@{LISTENER_CONTEXT}"
+    )
+    await place(ami, caller, "speak", SAMAD_TEST_REPEATS="1")
+    call = await talking_call(db_pool, live, caller)
+    try:
+        response = await ask_to_listen(national_web, listener, call["id"])
+        assert response.status == 403
+        assert (await response.json())["error"]["code"] == "endpoint_not_allowed"
+        await asyncio.sleep(3)
+        assert await listener_channels(ami) == []
     finally:
         await hang_up_calls(ami)
     assert await db_pool.fetchval("SELECT count(*) FROM listen_audit") == 0

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,6 +119,24 @@ def test_an_abstract_socket_name_and_a_foreign_watchdog_pid(tmp_path: Path) -> N
     assert not outside.notify("READY=1")
 
 
+def _web_url(messages: list[str]) -> str:
+    for message in messages:
+        found = re.search(r"web on (http://\S+)", message)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no web address in {messages}")
+
+
+def _get(url: str, *, expect: int) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    assert status == expect, (url, status, body[:500])
+    return body.decode()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -122,7 +144,7 @@ def free_port() -> int:
         return port
 
 
-def test_serve_reports_ready_once_fastagi_listens_and_stopping_on_sigterm(
+def test_serve_reports_ready_once_listening_health_and_metrics_and_stopping_on_sigterm(
     listener: Listener, tmp_path: Path, database_url: str
 ) -> None:
     agi_port = free_port()
@@ -146,6 +168,11 @@ def test_serve_reports_ready_once_fastagi_listens_and_stopping_on_sigterm(
         listener.wait_for("READY=1", 60)
         with socket.create_connection(("127.0.0.1", agi_port), timeout=2):
             pass  # READY=1 came after FastAGI listens
+        web = _web_url(listener.messages())
+        health = json.loads(_get(f"{web}/healthz", expect=503))
+        assert health["checks"]["database"]["ok"] is True
+        assert health["checks"]["ami"] == {"ok": False, "detail": "AMI not connected"}
+        assert "samad_agi_sessions_active 0.0" in _get(f"{web}/metrics", expect=200)
         first = listener.wait_for("WATCHDOG=1", 5)
         time.sleep(1.2)
         assert sum(text == "WATCHDOG=1" for text in listener.messages()) >= 3, first

@@ -10,6 +10,7 @@ from samad_ivr.softphone.settings import SoftphoneSettings
 from samad_ivr.softphone.sync import DeskConfigSync
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.desk import DeskRepository
+from samad_ivr.storage.desk_credentials import DeskCredentialRepository
 from samad_ivr.storage.roster import RosterRepository
 
 
@@ -50,7 +51,9 @@ async def test_browser_desks_are_written_and_asterisk_reloads_once_per_change(
     await repo.add_official(center, "ب", "معاون", agency, "PJSIP/desk-hardware")
     path = tmp_path / "pjsip_desks.conf"
     asterisk = FakeAsterisk()
-    sync = DeskConfigSync(settings(path), DeskRepository(db_pool), asterisk)
+    sync = DeskConfigSync(
+        settings(path), DeskRepository(db_pool), asterisk, DeskCredentialRepository(db_pool)
+    )
 
     assert await sync.sync()
     text = path.read_text()
@@ -76,7 +79,9 @@ async def test_a_reload_asterisk_refused_is_retried_on_the_next_round(
     path = tmp_path / "pjsip_desks.conf"
     asterisk = FakeAsterisk()
     asterisk.refuse = True
-    sync = DeskConfigSync(settings(path), DeskRepository(db_pool), asterisk)
+    sync = DeskConfigSync(
+        settings(path), DeskRepository(db_pool), asterisk, DeskCredentialRepository(db_pool)
+    )
 
     assert not await sync.sync()
     assert "samad-web-1" in path.read_text(), "the file is written even if Asterisk is down"

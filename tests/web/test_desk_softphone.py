@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable, Sequence
 import pytest
 
 from samad_ivr.live.hub import LiveHub
-from samad_ivr.softphone.desks import desk_password
 from samad_ivr.softphone.settings import SoftphoneSettings
 from samad_ivr.storage.accounts import Role, User
 from samad_ivr.storage.db import Pool
+from samad_ivr.storage.desk_credentials import DeskCredentialRepository
 from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.web.app import Feature
 from samad_ivr.web.desk.views import desk_feature
@@ -51,8 +51,9 @@ def as_official(
 
 
 async def test_an_official_at_a_browser_desk_gets_its_sip_credentials(
-    web_client: Client, as_official: Callable[[int], Awaitable[User]], officials: tuple[int, int]
-) -> None:
+    web_client: Client, as_official: Callable[[int], Awaitable[User]], officials: tuple[int, int],
+    db_pool: Pool,
+) -> None:  # fmt: skip
     await as_official(officials[0])
     response = await web_client.get("/desk/softphone")
     assert response.status == 200
@@ -62,7 +63,10 @@ async def test_an_official_at_a_browser_desk_gets_its_sip_credentials(
     assert body["ws_url"] == "ws://127.0.0.1:8088/ws"
     assert body["uri"] == "sip:samad-web-5@127.0.0.1"
     assert body["username"] == "samad-web-5"
-    assert body["password"] == desk_password(SECRET, "samad-web-5")
+    stored = await DeskCredentialRepository(db_pool).get("samad-web-5")
+    assert stored is not None
+    assert (body["realm"], body["ha1"]) == (stored.realm, stored.ha1)
+    assert "password" not in body
     page = await (await web_client.get("/desk")).text()
     assert 'id="softphone"' in page
     assert 'src="/static/softphone.js"' in page

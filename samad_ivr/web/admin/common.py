@@ -44,6 +44,9 @@ DONE_MESSAGES: Mapping[str, str] = {
     ),
     "official_deleted": "مسئول حذف شد.",
     "prompt_uploaded": "صدای ضبط‌شده جایگزین شد.",
+    "desk_credential_rotated": (
+        "رمز تلفن مرورگری این میز عوض شد؛ تا یک دقیقهٔ دیگر فقط رمز تازه پذیرفته می‌شود."
+    ),
     "settings_saved": "تنظیمات مرکز ذخیره شد.",
     "holiday_saved": "روز تعطیل ذخیره شد.",
     "holiday_removed": "روز تعطیل حذف شد.",

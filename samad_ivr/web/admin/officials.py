@@ -37,6 +37,8 @@ from samad_ivr.web.admin.common import (
     redirect,
     render,
 )
+from samad_ivr.web.admin.desk_credentials import desk_of_other_center, setup_desk_credentials
+from samad_ivr.web.app import DEPS
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +140,7 @@ async def _page(
     return render(
         request, "admin/official.html", ctx, status=status, official=official, form=form,
         agencies=agencies, officials=officials, errors=errors or [], warning=None,
+        softphone_prefix=request.config_dict[DEPS].settings.softphone.prefix,
     )  # fmt: skip
 
 
@@ -183,6 +186,10 @@ async def save_official(request: web.Request) -> web.Response:
     others = {o.id for o in await repo.list(ctx.center.id)}
     own_id = existing.id if existing else None
     data, errors = validate_official(fields, set(agencies), others, own_id)
+    if not errors and (
+        taken := await desk_of_other_center(request, ctx.center.id, data.desk_endpoint)
+    ):
+        errors = [taken]
     if errors:
         return await _page(request, ctx, existing, fields, errors, 422)
     try:
@@ -286,4 +293,5 @@ def setup_official_routes(app: web.Application) -> None:
     app.router.add_post(base + "/{official_id}", save_official)
     app.router.add_post(base + "/{official_id}/delete", delete_official)
     app.router.add_post(base + "/{official_id}/prompt", upload_prompt)
+    setup_desk_credentials(app, base)
     app.cleanup_ctx.append(_upload_worker)

@@ -1,8 +1,9 @@
 """The desk's browser softphone: its SIP credentials and the SIP library it runs.
 
 - `GET /desk/softphone` (official): JSON the page's softphone registers with — the
-  WebSocket address, the desk's SIP URI, user name and password (derived, see
-  samad_ivr.softphone.desks), ICE servers.  Never cached.  A desk that is not a browser
+  WebSocket address, the desk's SIP URI, user name, realm and digest (``ha1``: the
+  desk's random credential as Asterisk stores it, see storage.desk_credentials), ICE
+  servers.  Never cached.  A desk that is not a browser
   desk (a hardware phone) gets ``{"enabled": false}`` and the page shows no softphone.
 - `/vendor/sip.js/…`: SIP.js's ES modules, installed by scripts/bootstrap.sh (npm).
 """
@@ -14,9 +15,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from samad_ivr.softphone.desks import browser_desk, desk_password
+from samad_ivr.softphone.desks import browser_desk
 from samad_ivr.softphone.settings import SoftphoneSettings
 from samad_ivr.storage.desk import Desk
+from samad_ivr.storage.desk_credentials import DeskCredentialRepository
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +35,16 @@ def browser_desk_name(app: web.Application, desk: Desk | None) -> str | None:
     return browser_desk(desk.endpoint, settings.prefix)
 
 
-def softphone_config(request: web.Request, desk: Desk | None, display_name: str) -> web.Response:
+async def softphone_config(
+    request: web.Request,
+    desk: Desk | None,
+    display_name: str,
+    credentials: DeskCredentialRepository,
+) -> web.Response:
     settings = request.config_dict.get(SOFTPHONE_SETTINGS)
     name = browser_desk_name(request.app, desk)
-    if settings is None or name is None:
+    credential = await credentials.get(name) if name is not None else None
+    if settings is None or name is None or credential is None:
         body: dict[str, object] = {"enabled": False}
     else:
         body = {
@@ -44,7 +52,8 @@ def softphone_config(request: web.Request, desk: Desk | None, display_name: str)
             "ws_url": settings.ws_url,
             "uri": f"sip:{name}@{settings.sip_domain}",
             "username": name,
-            "password": desk_password(settings.secret.value, name),
+            "realm": credential.realm,
+            "ha1": credential.ha1,
             "display_name": display_name,
             "ice_servers": list(settings.ice_servers),
         }

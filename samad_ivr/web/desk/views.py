@@ -25,6 +25,7 @@ from samad_ivr.softphone.settings import SoftphoneSettings
 from samad_ivr.storage.agencies import Agency, AgencyRepository
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.desk import DeskCall, DeskRepository
+from samad_ivr.storage.desk_credentials import DeskCredentialRepository
 from samad_ivr.storage.topics import Topic
 from samad_ivr.web.app import DEPS, Feature
 from samad_ivr.web.assignment import request_lifecycle, state_summary
@@ -98,7 +99,8 @@ async def desk_softphone(request: web.Request) -> web.Response:
     user = official_user(request)
     assert user.official_id is not None
     desk = await DeskRepository(_pool(request)).desk_of(user.official_id)
-    return softphone_config(request, desk, user.full_name or user.username)
+    credentials = DeskCredentialRepository(_pool(request))
+    return await softphone_config(request, desk, user.full_name or user.username, credentials)
 
 
 async def queue_page(request: web.Request) -> web.Response:

@@ -168,7 +168,8 @@ async function start() {
     uri: UserAgent.makeURI(config.uri),
     displayName: config.display_name,
     authorizationUsername: config.username,
-    authorizationPassword: config.password,
+    // The desk's random credential as Asterisk stores it (md5_cred); no password exists.
+    authorizationHa1: config.ha1,
     transportOptions: { server: config.ws_url },
     logLevel: "warn",
     sessionDescriptionHandlerFactoryOptions: {
