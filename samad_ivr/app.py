@@ -36,14 +36,19 @@ from samad_ivr.jobs.announcements import queue_session_announcements
 from samad_ivr.jobs.deadline_reminders import remind_agencies
 from samad_ivr.jobs.deadlines import run_deadline_jobs
 from samad_ivr.jobs.holidays import seed_holidays
+from samad_ivr.jobs.leader import Leader, instance_name
+from samad_ivr.jobs.runs import JobRuns, on_the_leader
 from samad_ivr.jobs.satisfaction_ask import ask_citizens
 from samad_ivr.jobs.satisfaction_calls import Callbacks
 from samad_ivr.jobs.satisfaction_expiry import close_unanswered
 from samad_ivr.jobs.visit_warnings import warn_officials_at_risk
 from samad_ivr.live.hub import LiveHub
 from samad_ivr.national.listen import AmiListenGateway
-from samad_ivr.ops.callpool import create_call_pool
+from samad_ivr.ops.callpool import create_bounded_pool, create_call_pool
+from samad_ivr.ops.health import HealthChecker
+from samad_ivr.ops.metrics import Metrics, counted_jobs
 from samad_ivr.ops.sdnotify import SystemdNotifier
+from samad_ivr.ops.web import ops_feature
 from samad_ivr.settings import Settings
 from samad_ivr.sms.service import start_sms
 from samad_ivr.sms.templates import TemplateRepository
@@ -52,7 +57,7 @@ from samad_ivr.startup_checks import check_startup
 from samad_ivr.storage.accounts import AccountRepository
 from samad_ivr.storage.call_faults import CallFaults
 from samad_ivr.storage.calls import CallRepository
-from samad_ivr.storage.db import Pool, StorageUnavailable, connection, create_pool
+from samad_ivr.storage.db import DEFAULT_COMMAND_TIMEOUT, Pool, StorageUnavailable, connection
 from samad_ivr.storage.deadlines import DeadlineRecomputer
 from samad_ivr.storage.desk import DeskRepository
 from samad_ivr.storage.desk_credentials import DeskCredentialRepository
@@ -110,7 +115,11 @@ class Service:
     async def start(self) -> None:
         s = self.settings
         check_startup(s)  # before anything listens
-        pool = await create_pool(s.database_url.value, min_size=0, max_size=s.ops.web_pool_size)
+        # The consoles, SMS and jobs: a console request waits at most 10 s for a connection.
+        pool = await create_bounded_pool(
+            s.database_url.value, size=s.ops.web_pool_size, acquire_timeout=10.0,
+            command_timeout=DEFAULT_COMMAND_TIMEOUT, name="samad-ivr",
+        )  # fmt: skip
         self._stack.push_async_callback(pool.close)
         self._spawn(self._migrate_until_done(pool))
         # The call path's own connections, every wait on them bounded: a burst on the
@@ -130,7 +139,9 @@ class Service:
         # Loud failures (issue 14): faults on the call, told to the admins; the probe's
         # last() is the recordings directory's state for /healthz.
         self.call_faults = CallFaults(cpool, s.center_code)
-        self.recordings_probe = RecordingsDirProbe(s.recordings_dir)
+        self.recordings_probe = RecordingsDirProbe(
+            s.recordings_dir, min_free_bytes=s.ops.recordings_min_free_mb * 2**20
+        )
         intake = CallIntake(
             alarms=CallAlarms(self.call_faults, self.recordings_probe),
             calls=calls,
@@ -177,10 +188,18 @@ class Service:
             calls=calls, finaliser=self.finaliser,
             clock=deps.clock,
         )  # fmt: skip
+        self.metrics = Metrics(pools={"calls": cpool, "web": pool}, spool_dir=s.spool_dir)
+        self.health = HealthChecker(
+            pool=cpool, ami_connected=lambda: self.ami.connected,
+            recordings=self.recordings_probe, spool=self.spool,
+            backlog_limit=s.ops.spool_backlog_limit, timeout=s.ops.call_db_timeout,
+        )  # fmt: skip
+        routes = build_routes(
+            deps, subscribe_deps, status_deps=status_deps, satisfaction_deps=satisfaction_deps,
+            health_checker=self.health,
+        )  # fmt: skip
         self.agi = FastAgiServer(
-            build_routes(
-                deps, subscribe_deps, status_deps=status_deps, satisfaction_deps=satisfaction_deps
-            ),
+            self.metrics.instrument_routes(routes),
             command_timeout=s.calls.agi_command_timeout,
             allow=s.agi_allow,
         )
@@ -203,6 +222,11 @@ class Service:
         )
         self._stack.push_async_callback(sms.close)
         self.web_features.append(sms.web_feature)
+        self.web_features.append(
+            ops_feature(
+                metrics=self.metrics, health=self.health, pool=pool, token=s.ops.metrics_token
+            )
+        )
         await self._start_web(pool)
 
         # Transcription runs in processes of its own, at a lower priority than calls.
@@ -211,7 +235,13 @@ class Service:
             self.transcribers.start()
             self._stack.push_async_callback(self.transcribers.stop)
 
-        scheduler = build_scheduler(self._jobs(pool))
+        # Jobs run on the province's leader only: two instances may serve one node.
+        self.leader = Leader(s.database_url.value, s.center_code, instance_name(s.agi_bind.port))
+        await self.leader.start()
+        self._stack.push_async_callback(self.leader.close)
+        runs = JobRuns(pool, self.leader.instance)
+        jobs = counted_jobs(self.metrics, self._jobs(pool))
+        scheduler = build_scheduler(on_the_leader(jobs, self.leader, runs))
         scheduler.start()
         self._stack.callback(scheduler.shutdown, wait=False)
 
