@@ -19,10 +19,30 @@ from samad_ivr.domain.deadlines import deadline_instant
 from samad_ivr.domain.lifecycle import STATUS_FA, Status
 from samad_ivr.storage.open311 import PublicRequest, PublicService
 
-__all__ = ["error_document", "request_fields", "requests_document", "services_document"]
+__all__ = [
+    "PREFIX",
+    "REQUEST_FIELDS",
+    "SERVICE_FIELDS",
+    "error_document",
+    "request_fields",
+    "requests_document",
+    "services_document",
+]
 
 Value = str | bool | int | None
 Fields = Mapping[str, Value]
+
+PREFIX = "/open311/v2"
+# In the specification's order.
+REQUEST_FIELDS = (
+    "service_request_id", "status", "status_notes", "service_name", "service_code",
+    "description", "agency_responsible", "service_notice", "requested_datetime",
+    "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat",
+    "long", "media_url", "jurisdiction_id",
+)  # fmt: skip
+SERVICE_FIELDS = (
+    "service_code", "service_name", "description", "metadata", "type", "keywords", "group"
+)  # fmt: skip
 
 JSON_TYPE = "application/json"
 XML_TYPE = "text/xml"

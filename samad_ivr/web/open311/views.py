@@ -25,11 +25,16 @@ from samad_ivr.storage.db import StorageUnavailable
 from samad_ivr.storage.open311 import MAX_REQUESTS, Open311Filter, Open311Repository
 from samad_ivr.storage.topics import CODE_RE
 from samad_ivr.web.app import DEPS, Feature
-from samad_ivr.web.open311.render import error_document, requests_document, services_document
+from samad_ivr.web.open311.openapi import setup_public_openapi
+from samad_ivr.web.open311.render import (
+    PREFIX,
+    error_document,
+    requests_document,
+    services_document,
+)
 
 __all__ = ["PREFIX", "open311_feature"]
 
-PREFIX = "/open311/v2"
 DEFAULT_DAYS = 90
 _FORMAT = "{fmt:json|xml}"
 _CENTER_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -112,12 +117,16 @@ def _instant(request: web.Request, name: str) -> datetime | None:
     try:
         if len(text) > _MAX_DATE_TEXT:
             raise ValueError(text)
-        value = datetime.fromisoformat(text.replace(" ", "+"))  # a '+' in a URL is a space
+        # A '+' in a URL is a space; RFC 3339 also allows a lower-case 't' and 'z'.
+        value = datetime.fromisoformat(text.replace(" ", "+").upper())
     except ValueError:
         raise Open311Error(400, BAD[name]) from None
     if value.tzinfo is None:
         raise Open311Error(400, BAD[name])
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # an instant before year 1 or after 9999 in UTC
+        raise Open311Error(400, BAD[name]) from None
 
 
 def _status(request: web.Request) -> bool | None:
@@ -151,10 +160,13 @@ async def services(request: web.Request) -> web.Response:
 def request_filter(request: web.Request, now: datetime) -> Open311Filter:
     """The list's filter from the query: the last 90 days unless dates are given."""
     start, end = _instant(request, "start_date"), _instant(request, "end_date")
-    if end is None:
-        end = now if start is None else max(now, start + timedelta(days=DEFAULT_DAYS))
-    if start is None:
-        start = end - timedelta(days=DEFAULT_DAYS)
+    try:
+        if end is None:
+            end = now if start is None else max(now, start + timedelta(days=DEFAULT_DAYS))
+        if start is None:
+            start = end - timedelta(days=DEFAULT_DAYS)
+    except OverflowError:  # 90 days beyond year 1 or 9999
+        raise Open311Error(400, BAD["range"]) from None
     if end <= start:
         raise Open311Error(400, BAD["range"])
     return Open311Filter(
@@ -203,5 +215,6 @@ def open311_feature(clock: Callable[[], datetime] = _utcnow) -> Feature:
             f"{PREFIX}/requests/{{service_request_id:[^/.]+}}.{_FORMAT}", one_request
         )
         app.router.add_get(f"{PREFIX}/{{tail:.*}}", not_found)
+        setup_public_openapi(app)
 
     return setup
