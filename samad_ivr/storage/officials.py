@@ -52,6 +52,15 @@ class OfficialError(StorageError):
     """Base of the official repository's errors."""
 
 
+# A CHECK, a foreign key, or the desk of another center (0021's trigger,
+# constraint name officials_desk_one_center) refused the row.
+_REJECTED = (
+    asyncpg.CheckViolationError,
+    asyncpg.ForeignKeyViolationError,
+    asyncpg.UniqueViolationError,
+)
+
+
 class OfficialRejected(OfficialError, ValueError):
     """A table constraint refused the data (``constraint`` names which)."""
 
@@ -135,7 +144,7 @@ class OfficialRepository:
         try:
             async with audited(self._pool) as conn:
                 return int(await conn.fetchval(CREATE_OFFICIAL_SQL, center_id, *_args(data)))
-        except (asyncpg.CheckViolationError, asyncpg.ForeignKeyViolationError) as exc:
+        except _REJECTED as exc:
             raise OfficialRejected(exc.constraint_name) from exc
 
     async def update(self, center_id: int, official_id: int, data: OfficialData) -> bool:
@@ -145,7 +154,7 @@ class OfficialRepository:
                 status = await conn.execute(
                     UPDATE_OFFICIAL_SQL, center_id, official_id, *_args(data)
                 )
-        except (asyncpg.CheckViolationError, asyncpg.ForeignKeyViolationError) as exc:
+        except _REJECTED as exc:
             raise OfficialRejected(exc.constraint_name) from exc
         return status.endswith(" 1")
 

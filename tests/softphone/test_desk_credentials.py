@@ -14,6 +14,7 @@ from samad_ivr.softphone.sync import DeskConfigSync
 from samad_ivr.storage.db import Pool
 from samad_ivr.storage.desk import DeskRepository
 from samad_ivr.storage.desk_credentials import REALM, DeskCredential, DeskCredentialRepository
+from samad_ivr.storage.officials import OfficialData, OfficialRejected, OfficialRepository
 from samad_ivr.storage.roster import RosterRepository
 
 from .test_sync import FakeAsterisk, settings
@@ -90,3 +91,15 @@ async def test_the_sync_writes_each_desks_stored_digest_and_rewrites_after_rotat
     assert await sync.sync()
     assert f"md5_cred = {rotated.ha1}" in path.read_text()
     assert len(asterisk.reloads) == 2
+
+
+async def test_the_official_repository_reports_another_centers_desk_as_a_rejection(
+    db_pool: Pool,
+) -> None:
+    # What a form that lost the race with another center's save meets: no 500.
+    repo, a, b = await two_centers(db_pool)
+    await repo.add_official(a, "الف", "استاندار", None, "PJSIP/desk-a")
+    data = OfficialData("ب", "استاندار", None, "PJSIP/desk-a", None, None)
+    with pytest.raises(OfficialRejected) as caught:
+        await OfficialRepository(db_pool).create(b, data)
+    assert caught.value.constraint == "officials_desk_one_center"

@@ -22,6 +22,7 @@ from samad_ivr.web.security import http_error
 
 log = logging.getLogger(__name__)
 
+DESK_ONE_CENTER = "officials_desk_one_center"  # the constraint name 0021's trigger raises
 OTHER_CENTER = "این میز (نقطهٔ اتصال) متعلق به مرکز دیگری است؛ میز همین مرکز را وارد کنید."
 NOT_BROWSER = (
     "میز این مسئول تلفن مرورگری نیست؛ رمز تلفن‌های سخت‌افزاری را مدیر مرکز تلفن تنظیم می‌کند."

@@ -37,7 +37,12 @@ from samad_ivr.web.admin.common import (
     redirect,
     render,
 )
-from samad_ivr.web.admin.desk_credentials import desk_of_other_center, setup_desk_credentials
+from samad_ivr.web.admin.desk_credentials import (
+    DESK_ONE_CENTER,
+    OTHER_CENTER,
+    desk_of_other_center,
+    setup_desk_credentials,
+)
 from samad_ivr.web.app import DEPS
 
 log = logging.getLogger(__name__)
@@ -200,7 +205,10 @@ async def save_official(request: web.Request) -> web.Response:
             await repo.update(ctx.center.id, official_id, data)
     except OfficialRejected as exc:
         log.warning("official rejected by %s", exc.constraint)
-        return await _page(request, ctx, existing, fields, ["داده‌های مسئول پذیرفته نشد."], 422)
+        message = (
+            OTHER_CENTER if exc.constraint == DESK_ONE_CENTER else "داده‌های مسئول پذیرفته نشد."
+        )
+        return await _page(request, ctx, existing, fields, [message], 422)
     agency = agencies.get(data.agency_id) if data.agency_id is not None else None
     stale = existing is None or existing.prompt_source != "uploaded" or (
         (existing.title, existing.agency_id) != (data.title, data.agency_id)
