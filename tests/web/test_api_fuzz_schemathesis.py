@@ -36,6 +36,8 @@ from samad_ivr.web.app import Feature
 from samad_ivr.web.desk.views import desk_feature
 from samad_ivr.web.inspector.routes import inspector_feature
 from samad_ivr.web.national.routes import national_feature
+from samad_ivr.web.open311.views import open311_feature
+from samad_ivr.web.public.status import status_feature
 from samad_ivr.web.public.views import public_feature
 from samad_ivr.web.reports import agency_reports_feature
 
@@ -54,7 +56,7 @@ _CSRF_INPUT = re.compile(r'name="_csrf" value="([^"]+)"')
 
 @dataclass(frozen=True, slots=True)
 class Signed:
-    role: Role
+    role: Role | None  # None: an anonymous visitor
     cookies: dict[str, str]
     csrf: str
 
@@ -63,7 +65,7 @@ def every_feature(settings: Settings) -> list[Feature]:
     """The consoles the service serves (samad_ivr/app.py), without AMI."""
     return [
         setup_admin, setup_admin_sms, reports_feature(), agency_reports_feature(),
-        public_feature(), inspector_feature(), setup_agency,
+        public_feature(), open311_feature(), status_feature(), inspector_feature(), setup_agency,
         desk_feature(LiveHub(), settings.softphone), national_feature(),
     ]  # fmt: skip
 
@@ -152,8 +154,9 @@ def _run(
         except BaseException as exc:  # schemathesis groups its failures (an exception group)
             if not isinstance(exc, Exception | BaseExceptionGroup):
                 raise
+            role = who.role.value if who.role else "anonymous"
             failures.append(
-                f"{who.role.value} {mode.value} {operation.label}: {response.status_code} "
+                f"{role} {mode.value} {operation.label}: {response.status_code} "
                 f"{str(exc).splitlines()[0][:300]}"
             )
 
@@ -184,6 +187,7 @@ async def test_every_api_operation_holds_its_document_for_every_role(
             await make_user(Role.INSPECTOR, world.hamedan),
         ]
         signed = [await sign_in(base, user) for user in users]
+        signed.append(Signed(None, {}, ""))
         known = {"center_id": world.hamedan, "user_id": users[2].id}
         failures, sent = await asyncio.to_thread(fuzz, document, base, signed, known)
     operations = sum(len(methods) for methods in document["paths"].values())
