@@ -10,7 +10,6 @@ the table (each group of rows keeps the date and command of the run that measure
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import shutil
@@ -20,12 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import fastagi, procstat, report
+from benchmarks import procstat, report, runner
+from benchmarks.figures import ALL, FIGURES, Context, faults, timeout_for
 from benchmarks.harness import REPO
 
 log = logging.getLogger("benchmarks")
-
-ALL = ("F1", "F2", "F3", "F4", "F5", "E1", "A1", "W1", "L1", "W2")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--publish", action="store_true", help="merge a subset into latest.json and the docs"
     )
+    parser.add_argument(
+        "--timeout", action="append", default=[], metavar="FIGURE=SECONDS",
+        help="override a figure's time limit (benchmarks/figures.py)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     only = {name.strip().upper() for name in args.only.split(",") if name.strip()}
@@ -49,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "figures": {},
     }
+    if faults():
+        results["injected_faults"] = faults()
     figures: dict[str, Any] = results["figures"]
-    asyncio.run(_run(only, args, figures))
+    _run(only, args, figures)
     results["elapsed_s"] = round(time.monotonic() - started, 1)
     results["table"] = report.table(results)
     out = args.out
@@ -69,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         latest.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
         report.update_docs(merged, REPO / "docs" / "performance.md")
     print(report.render_table(results["table"]))
-    return 0
+    verdict = report.verdict(results)
+    log.info("%s", verdict.summary)
+    return 0 if verdict.ok else 1
 
 
 def _command(args: argparse.Namespace, only: set[str]) -> str:
@@ -97,58 +103,28 @@ def _merged(latest: Path, results: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-async def _run(only: set[str], args: argparse.Namespace, figures: dict[str, Any]) -> None:
-    sizes = fastagi.Sizes.for_mode(args.quick)
-    need_db = bool(only & {"F1", "F2", "E1"})  # W1, L1 and W2 make their own
-    from benchmarks.db import fresh_database
-
-    async with fresh_database() if need_db else _no_database() as database_url:
-        if "F1" in only:
-            figures["F1"] = await asyncio.to_thread(fastagi.f1_session_rate, sizes, database_url)
-        if "F2" in only:
-            b1_rate = figures.get("F1", {}).get("b1", {}).get("sessions_per_s") or 1000.0
-            figures["F2"] = await asyncio.to_thread(
-                fastagi.f2_turnaround, sizes, b1_rate / 2, database_url
-            )
-        if "F3" in only:
-            figures["F3"] = await asyncio.to_thread(fastagi.f3_parked, sizes)
-        if "F4" in only:
-            figures["F4"] = await asyncio.to_thread(fastagi.f4_burst, sizes)
-        if "F5" in only:
-            figures["F5"] = await asyncio.to_thread(fastagi.f5_hangup, sizes)
-        if "A1" in only:
-            from benchmarks import audio
-
-            figures["A1"] = await asyncio.to_thread(audio.a1_postprocessing, args.quick)
-        if "E1" in only and not args.quick:
-            from benchmarks import asterisk
-
-            calls = [int(n) for n in args.e1_calls.split(",") if n]
-            try:
-                figures["E1"] = await asterisk.e1_real_asterisk(calls)
-            except Exception as exc:  # a broken Asterisk must not lose the other figures
-                log.exception("E1 failed")
-                figures["E1"] = {"error": f"{type(exc).__name__}: {exc}", "runs": []}
-        if "W1" in only:
-            from benchmarks import w1
-
-            figures["W1"] = await w1.w1_web_api(args.quick)
-        if "L1" in only:
-            from benchmarks import l1
-
-            figures["L1"] = await l1.l1_lifecycle(args.quick)
-        if "W2" in only:
-            from benchmarks import w2
-
-            figures["W2"] = await w2.w2_national_search(args.quick)
+def _run(only: set[str], args: argparse.Namespace, figures: dict[str, Any]) -> None:
+    """Every selected figure through `benchmarks.runner`: its own process group, its own
+    timeout; a failure is recorded and the next figure runs."""
+    overrides = _timeouts(args.timeout)
+    options = {"e1_calls": args.e1_calls}
+    for name, figure in FIGURES.items():
+        if name not in only or (args.quick and not figure.quick):
+            continue
+        timeout = timeout_for(figure, args.quick, overrides)
+        log.info("%s: running (at most %.0f s)", name, timeout)
+        ctx = Context(args.quick, options, dict(figures))
+        figures[name] = runner.run_figure(figure, ctx, timeout)
+        if "error" in figures[name]:
+            log.error("%s FAILED: %s", name, figures[name]["error"])
 
 
-class _no_database:
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, *_exc: object) -> None:
-        return None
+def _timeouts(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        name, _, seconds = item.partition("=")
+        out[name.strip().upper()] = float(seconds)
+    return out
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """E1: concurrent recorded calls through real Asterisk 22 and our dialplan.
 
-A separate Asterisk instance (``bench``: AMI 5040, FastAGI 4575) runs our dialplan with
+A separate Asterisk instance (``bench``: AMI 5040, FastAGI 4575, or
+SAMAD_TEST_ASTERISK_INSTANCE / SAMAD_TEST_AMI_PORT / SAMAD_TEST_AGI_PORT) runs our dialplan with
 MixMonitor on; ``samad-ivr serve`` runs in a subprocess against a fresh database whose
 official on duty has a desk that answers (tests/e2e's ``samad-test-desk``).  Calls are
 AMI Originates of Local channels into ``samad-inbound``.  A call counts as completed when
@@ -28,10 +29,12 @@ from samad_ivr.settings import AmiSettings, Secret
 
 log = logging.getLogger(__name__)
 
-AGI_PORT = 4575
-AMI_PORT = 5040
+# Its own instance, as the e2e tests and the soak pick theirs (SAMAD_TEST_*), so a run
+# beside a developer's `make run` (5038) or `make test` (5039) collides with neither.
+AGI_PORT = int(os.environ.get("SAMAD_TEST_AGI_PORT", "4575"))
+AMI_PORT = int(os.environ.get("SAMAD_TEST_AMI_PORT", "5040"))
 INSTANCE_ENV = {
-    "SAMAD_ASTERISK_INSTANCE": "bench",
+    "SAMAD_ASTERISK_INSTANCE": os.environ.get("SAMAD_TEST_ASTERISK_INSTANCE", "bench"),
     "SAMAD_AGI_BIND": f"127.0.0.1:{AGI_PORT}",
     "SAMAD_AMI_PORT": str(AMI_PORT),
     "SAMAD_ASTERISK_EXTRA_CONF": " ".join(
@@ -57,12 +60,18 @@ def _asterisk(*args: str) -> str:
     ).stdout
 
 
+def stop_instance() -> None:
+    """Stop E1's Asterisk (it daemonises out of the figure's process group); idempotent."""
+    _asterisk("stop")
+
+
 def _asterisk_pid(root_env: dict[str, str]) -> int:
-    # The recordings dir is <root>/var/spool/samad-asterisk/bench/...; the pid file is
-    # <root>/run/samad-asterisk/bench/asterisk.pid.
+    # The recordings dir is <root>/var/spool/samad-asterisk/<instance>/...; the pid file is
+    # <root>/run/samad-asterisk/<instance>/asterisk.pid.
     rec = root_env["SAMAD_RECORDINGS_DIR"]
     root = rec.split("/var/spool/samad-asterisk/")[0]
-    return int(Path(root, "run/samad-asterisk/bench/asterisk.pid").read_text().strip())
+    instance = INSTANCE_ENV["SAMAD_ASTERISK_INSTANCE"]
+    return int(Path(root, f"run/samad-asterisk/{instance}/asterisk.pid").read_text().strip())
 
 
 def _wait_port(port: int, timeout: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -39,6 +40,28 @@ def server_url() -> str:
     return proc.stdout.strip().splitlines()[-1]
 
 
+def _scratch_name() -> str:
+    """`samad_bench_<tag>_<hex>`: the tag is the figure's run (`benchmarks.runner`), so
+    the databases of a figure that was killed can be found and dropped."""
+    tag = os.environ.get("SAMAD_BENCH_DB_TAG", "")
+    return f"samad_bench_{tag + '_' if tag else ''}{secrets.token_hex(4)}"
+
+
+async def drop_tagged(tag: str) -> int:
+    """Drop the scratch databases of the run tagged `tag`; how many there were."""
+    base = server_url()
+    admin = await asyncpg.connect(base)
+    try:
+        rows = await admin.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE $1", f"samad_bench_{tag}_%"
+        )
+        for row in rows:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+        return len(rows)
+    finally:
+        await admin.close()
+
+
 def _with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
@@ -47,7 +70,7 @@ def _with_database(url: str, name: str) -> str:
 async def fresh_database(desk: str = DESK) -> AsyncIterator[str]:
     """A migrated database named samad_bench_<hex> with an official on duty now."""
     base = server_url()
-    name = f"samad_bench_{secrets.token_hex(4)}"
+    name = _scratch_name()
     admin = await asyncpg.connect(base)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -115,7 +138,7 @@ async def cached_database(
                 await _build_template(admin, base, label, template, build)
         finally:
             await admin.execute("SELECT pg_advisory_unlock($1)", TEMPLATE_LOCK_KEY)
-        name = f"samad_bench_{secrets.token_hex(4)}"
+        name = _scratch_name()
         # FILE_COPY: a plain copy of the files, much faster than WAL-logging a large template.
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
     finally:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from benchmarks.harness import ParkedLoad, Server, listen_backlog, median, run_loadgen, settle
+from benchmarks.harness import (
+    BenchFailure,
+    ParkedLoad,
+    Server,
+    attempt,
+    listen_backlog,
+    median,
+    run_loadgen,
+    settle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -20,16 +30,17 @@ class Sizes:
     f2_seconds: float
     f3_sessions: int
     f3_window: float
+    f3_park_timeout: float
     f4_sessions: int
     f5_sessions: int
 
     @classmethod
     def for_mode(cls, quick: bool) -> Sizes:
         if quick:
-            return cls(1, 50, 0.5, 50, 0.5, 50, 50)
+            return cls(1, 50, 0.5, 50, 0.5, 8.0, 50, 50)
         # Five interleaved runs: on this shared box single runs vary by about ±10%.  F2
         # runs 5 s each: a p99 over 3 s (~9,000 turnarounds) moved by ±40% between runs.
-        return cls(5, 4000, 5.0, 3000, 5.0, 500, 2000)
+        return cls(5, 4000, 5.0, 3000, 5.0, 120.0, 500, 2000)
 
 
 def _server(kind: str, database_url: str | None) -> Server:
@@ -47,28 +58,60 @@ def _kinds(database_url: str | None) -> list[str]:
     return [*BENCH_KINDS, *(["inbound"] if database_url else [])]
 
 
+def _started(kind: str, database_url: str | None) -> dict[str, Any]:
+    return {"server": _server(kind, database_url)}
+
+
 def _interleaved(
-    kinds: list[str], runs: int, database_url: str | None, one: Any
-) -> dict[str, list[dict[str, Any]]]:
+    figure: str, kinds: list[str], runs: int, database_url: str | None, one: Any
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
     """All servers up at once, runs interleaved kind by kind: the box is shared and noisy,
-    so a burst of outside load hits every server's runs alike instead of one baseline."""
+    so a burst of outside load hits every server's runs alike instead of one baseline.
+    A server that fails to start or fails a run is stopped and left out of the remaining
+    runs; its reason is in the second dict."""
     servers: dict[str, Server] = {}
     results: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    failed: dict[str, dict[str, Any]] = {}
+
+    def drop(kind: str, outcome: dict[str, Any]) -> None:
+        failed[kind] = outcome
+        results.pop(kind, None)
+        server = servers.pop(kind, None)
+        if server is not None:
+            server.stop()
+
     try:
         for kind in kinds:
-            servers[kind] = _server(kind, database_url)
-        for kind, server in servers.items():
-            run_loadgen(server.port, route=_route(kind), sessions=200, run_id="warm")
+            started = attempt(figure, kind, partial(_started, kind, database_url))
+            if "error" in started:
+                drop(kind, started)
+            else:
+                servers[kind] = started["server"]
+        for kind, server in list(servers.items()):
+            warm_up = partial(run_loadgen, server.port, route=_route(kind), sessions=200)
+            warm = attempt(figure, kind, partial(warm_up, run_id="warm"))
+            if "error" in warm:
+                drop(kind, warm)
         for i in range(runs):
-            for kind, server in servers.items():
-                cpu0 = server.cpu()
-                result = one(server, kind, i)
-                result["server_cpu_s"] = server.cpu() - cpu0
-                results[kind].append(result)
+            for kind, server in list(servers.items()):
+
+                def measured(
+                    server: Server = server, kind: str = kind, i: int = i
+                ) -> dict[str, Any]:
+                    cpu0 = server.cpu()
+                    result: dict[str, Any] = one(server, kind, i)
+                    result["server_cpu_s"] = server.cpu() - cpu0
+                    return result
+
+                result = attempt(figure, kind, measured)
+                if "error" in result:
+                    drop(kind, result)
+                else:
+                    results[kind].append(result)
     finally:
         for server in servers.values():
             server.stop()
-    return results
+    return results, failed
 
 
 def f1_session_rate(sizes: Sizes, database_url: str | None) -> dict[str, Any]:
@@ -83,8 +126,8 @@ def f1_session_rate(sizes: Sizes, database_url: str | None) -> dict[str, Any]:
             run_id=f"f1r{i}",
         )
 
-    out: dict[str, Any] = {}
-    for kind, runs in _interleaved(_kinds(database_url), sizes.runs, database_url, one).items():
+    runs_of, out = _interleaved("F1", _kinds(database_url), sizes.runs, database_url, one)
+    for kind, runs in runs_of.items():
         rates = [r["sessions_per_s"] for r in runs]
         cpu_per = [r["server_cpu_s"] / r["sessions_ok"] * 1e6 for r in runs if r["sessions_ok"]]
         out[kind] = {
@@ -113,8 +156,9 @@ def f2_turnaround(sizes: Sizes, rate: float, database_url: str | None) -> dict[s
             run_id=f"f2r{i}",
         )
 
-    out: dict[str, Any] = {"offered_rate": rate}
-    for kind, runs in _interleaved(_kinds(database_url), sizes.runs, database_url, one).items():
+    runs_of, failed = _interleaved("F2", _kinds(database_url), sizes.runs, database_url, one)
+    out: dict[str, Any] = {"offered_rate": rate, **failed}
+    for kind, runs in runs_of.items():
         out[kind] = {
             "turnaround_p99_ms": median([r["turnaround_ms"]["p99"] for r in runs]),
             "turnaround_p50_ms": median([r["turnaround_ms"]["p50"] for r in runs]),
@@ -127,93 +171,119 @@ def f2_turnaround(sizes: Sizes, rate: float, database_url: str | None) -> dict[s
     return out
 
 
+def _warm(server: Server, sessions: int, deadline: float) -> None:
+    """A few sessions first (imports, first allocations); a server that fails them is
+    not measured."""
+    result = run_loadgen(
+        server.port, sessions=sessions, concurrency=10, run_id="warm", deadline=deadline
+    )
+    if result["failed"] or result["sessions_ok"] < sessions:
+        raise BenchFailure(
+            f"completed {result['sessions_ok']} of {sessions} warm-up sessions within "
+            f"{deadline:.0f} s"
+        )
+
+
 def f3_parked(sizes: Sizes) -> dict[str, Any]:
     """N sessions parked in a long media command: extra RSS and idle CPU of the server."""
     out: dict[str, Any] = {"sessions": sizes.f3_sessions}
     for kind in ("ours", "b2", "b0", "b1"):
-        with Server(kind) as server:
-            # Warm the code paths so the baseline RSS includes imports and first sessions.
-            run_loadgen(server.port, sessions=50, concurrency=10, run_id="warm")
-            settle(0.3)
-            rss0 = server.stats()["rss_kb"]
-            load = ParkedLoad(
-                server.port, sessions=sizes.f3_sessions, deadline=180, session_timeout=170
-            )
-            try:
-                parked = load.wait_parked(timeout=120)
-                settle(0.5)
-                cpu0 = server.cpu()
-                settle(sizes.f3_window)
-                idle_cpu = (server.cpu() - cpu0) / sizes.f3_window
-                stats = server.stats()
-                result = load.release()
-            finally:
-                load.kill()
-        out[kind] = {
-            "parked": parked,
-            "extra_rss_mb": (stats["rss_kb"] - rss0) / 1024,
-            "idle_cpu_pct_of_core": idle_cpu * 100,
-            "threads": stats["os_threads"],
-            "completed": result["sessions_ok"],
-            "failed": result["failed"],
-        }
+        out[kind] = attempt("F3", kind, partial(_f3_one, sizes, kind))
         log.info("F3 %s: %s", kind, out[kind])
     return out
+
+
+def _f3_one(sizes: Sizes, kind: str) -> dict[str, Any]:
+    with Server(kind) as server:
+        # Warm the code paths so the baseline RSS includes imports and first sessions.
+        _warm(server, 50, sizes.f3_park_timeout)
+        settle(0.3)
+        rss0 = server.stats()["rss_kb"]
+        load = ParkedLoad(
+            server.port, sessions=sizes.f3_sessions, deadline=180, session_timeout=170
+        )
+        try:
+            parked = load.wait_parked(sizes.f3_sessions, timeout=sizes.f3_park_timeout)
+            settle(0.5)
+            cpu0 = server.cpu()
+            settle(sizes.f3_window)
+            idle_cpu = (server.cpu() - cpu0) / sizes.f3_window
+            stats = server.stats()
+            result = load.release()
+        finally:
+            load.kill()
+    return {
+        "parked": parked,
+        "extra_rss_mb": (stats["rss_kb"] - rss0) / 1024,
+        "idle_cpu_pct_of_core": idle_cpu * 100,
+        "threads": stats["os_threads"],
+        "completed": result["sessions_ok"],
+        "failed": result["failed"],
+    }
 
 
 def f4_burst(sizes: Sizes) -> dict[str, Any]:
     """N connects spread over 100 ms: refused/late connects, and the listen backlog."""
     out: dict[str, Any] = {"connects": sizes.f4_sessions, "window_ms": 100}
     for kind in ("ours", "b0", "b1", "b2"):
-        with Server(kind) as server:
-            backlog = listen_backlog(server.port)
-            result = run_loadgen(
-                server.port,
-                mode="burst",
-                sessions=sizes.f4_sessions,
-                window_ms=100,
-                connect_timeout=5,
-                deadline=60,
-                run_id="f4",
-            )
-        out[kind] = {
-            "backlog": backlog,
-            "refused_or_failed": result["failed"],
-            "late_connects_over_2s": result["late_connects"],
-            "connect_p99_ms": result["connect_ms"].get("p99"),
-            "connect_max_ms": result["connect_ms"].get("max"),
-            "completed": result["sessions_ok"],
-            "spawn_window_ms": result.get("spawn_window_ms"),
-        }
+        out[kind] = attempt("F4", kind, partial(_f4_one, sizes, kind))
     return out
+
+
+def _f4_one(sizes: Sizes, kind: str) -> dict[str, Any]:
+    with Server(kind) as server:
+        backlog = listen_backlog(server.port)
+        result = run_loadgen(
+            server.port,
+            mode="burst",
+            sessions=sizes.f4_sessions,
+            window_ms=100,
+            connect_timeout=5,
+            deadline=60,
+            run_id="f4",
+        )
+        server.check_alive()
+    return {
+        "backlog": backlog,
+        "refused_or_failed": result["failed"],
+        "late_connects_over_2s": result["late_connects"],
+        "connect_p99_ms": result["connect_ms"].get("p99"),
+        "connect_max_ms": result["connect_ms"].get("max"),
+        "completed": result["sessions_ok"],
+        "spawn_window_ms": result.get("spawn_window_ms"),
+    }
 
 
 def f5_hangup(sizes: Sizes) -> dict[str, Any]:
     """10% of sessions get HANGUP mid-dialog: leaked tasks/sockets and desyncs afterwards."""
     out: dict[str, Any] = {"sessions": sizes.f5_sessions, "hangup_fraction": 0.1}
     for kind in ("ours", "b0", "b1", "b2"):
-        with Server(kind) as server:
-            run_loadgen(server.port, sessions=20, concurrency=5, run_id="warm")
-            before = server.stats()
-            result = run_loadgen(
-                server.port,
-                sessions=sizes.f5_sessions,
-                concurrency=50,
-                media_delay=0.01,
-                hangup_fraction=0.1,
-                run_id="f5",
-            )
-            settle(1.5)  # a graceful close takes a loop turn or two
-            after = server.stats()
-        out[kind] = {
-            "hangups_injected": result["hangups_injected"],
-            "failed": result["failed"],
-            "failures": result["failures"],
-            "desyncs": result["desyncs"],
-            "commands_after_hangup": result["post_hangup_commands"],
-            "leaked_tasks": after["tasks"] - before["tasks"],
-            "leaked_threads": after["os_threads"] - before["os_threads"],
-            "leaked_sockets": after["sockets"] - before["sockets"],
-            "leaked_fds": after["fds"] - before["fds"],
-        }
+        out[kind] = attempt("F5", kind, partial(_f5_one, sizes, kind))
     return out
+
+
+def _f5_one(sizes: Sizes, kind: str) -> dict[str, Any]:
+    with Server(kind) as server:
+        _warm(server, 20, sizes.f3_park_timeout)
+        before = server.stats()
+        result = run_loadgen(
+            server.port,
+            sessions=sizes.f5_sessions,
+            concurrency=50,
+            media_delay=0.01,
+            hangup_fraction=0.1,
+            run_id="f5",
+        )
+        settle(1.5)  # a graceful close takes a loop turn or two
+        after = server.stats()
+    return {
+        "hangups_injected": result["hangups_injected"],
+        "failed": result["failed"],
+        "failures": result["failures"],
+        "desyncs": result["desyncs"],
+        "commands_after_hangup": result["post_hangup_commands"],
+        "leaked_tasks": after["tasks"] - before["tasks"],
+        "leaked_threads": after["os_threads"] - before["os_threads"],
+        "leaked_sockets": after["sockets"] - before["sockets"],
+        "leaked_fds": after["fds"] - before["fds"],
+    }

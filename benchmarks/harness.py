@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from benchmarks import procstat
+
+log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -66,6 +70,7 @@ class Server:
         return path.open("w")
 
     def stats(self) -> dict[str, Any]:
+        self.check_alive()
         assert self.proc.stdin is not None
         assert self.proc.stdout is not None
         self.proc.stdin.write("stats\n")
@@ -77,7 +82,13 @@ class Server:
         return data
 
     def cpu(self) -> float:
+        self.check_alive()
         return procstat.cpu_seconds(self.pid)
+
+    def check_alive(self) -> None:
+        if self.proc.poll() is not None:
+            raise BenchFailure(f"exited with status {self.proc.returncode} (see server-"
+                               f"{self.kind}.log)")  # fmt: skip
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -134,9 +145,15 @@ class ParkedLoad:
             text=True,
         )
 
-    def wait_parked(self, timeout: float) -> int:
+    def wait_parked(self, sessions: int, timeout: float) -> int:
         assert self.proc.stdout is not None
-        return int(json.loads(_readline(self.proc.stdout, timeout, "park"))["parked"])
+        try:
+            line = _readline(self.proc.stdout, timeout, "park")
+        except TimeoutError:
+            raise BenchFailure(
+                f"could not hold {sessions:,} parked sessions within {timeout:.0f} s"
+            ) from None
+        return int(json.loads(line)["parked"])
 
     def release(self, timeout: float = 120) -> dict[str, Any]:
         out, _err = self.proc.communicate("release\n", timeout=timeout)
@@ -147,6 +164,33 @@ class ParkedLoad:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+class BenchFailure(Exception):
+    """A failure worth printing as it is: the message completes "<server> ...", e.g.
+    "could not hold 3,000 parked sessions within 120 s"."""
+
+
+LABELS = {"b0": "B0", "b1": "B1", "b2": "B2", "ours": "our layer", "inbound": "inbound route"}
+
+
+def failure_reason(kind: str, exc: BaseException) -> str:
+    subject = LABELS.get(kind, kind)
+    if isinstance(exc, BenchFailure):
+        return f"{subject} {exc}"
+    return f"{subject} failed: {type(exc).__name__}: {exc}"
+
+
+def attempt(figure: str, kind: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`measure()`, or `{"error": reason}` when it raises: one baseline (or our server)
+    failing is a result beside the others, not the end of the figure.  The whole figure
+    is bounded in time by `benchmarks.runner`; every wait inside has its own timeout."""
+    try:
+        return measure()
+    except Exception as exc:
+        reason = failure_reason(kind, exc)
+        log.error("%s: %s", figure, reason)
+        return {"error": reason}
 
 
 def median(values: list[float]) -> float:

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import socketserver
 import sys
 import threading
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import b1_shim, scripts
+from benchmarks.figures import fault
 
 HOST = "127.0.0.1"
 ASYNC_BACKLOG = 512  # what our FastAgiServer uses, so B0/B1 are not handicapped by it
@@ -95,6 +97,7 @@ async def _serve_async(kind: str, args: argparse.Namespace) -> None:
         target=_control, args=(stats, lambda: loop.call_soon_threadsafe(done.set)), daemon=True
     ).start()
     _emit({"port": port})
+    _injected_crash(kind)
     await done.wait()
     result = closer()
     if asyncio.iscoroutine(result):
@@ -127,6 +130,15 @@ async def _start_service(args: argparse.Namespace) -> Any:
     return service
 
 
+def _injected_crash(kind: str) -> None:
+    """The harness's own tests: SAMAD_BENCH_FAULTS="b2=crash" ends that server right
+    after it reported its port; "b2=hang" makes B2 accept sessions and never answer
+    (`benchmarks.figures.faults`)."""
+    if os.environ.get("SAMAD_BENCH_FAULTS") and fault(kind) == "crash":
+        sys.stderr.write(f"injected fault: {kind} crashes\n")
+        os._exit(3)
+
+
 class _WazoStyleServer(socketserver.ThreadingTCPServer):
     request_queue_size = WAZO_BACKLOG
     daemon_threads = True
@@ -135,6 +147,8 @@ class _WazoStyleServer(socketserver.ThreadingTCPServer):
 
 class _WazoHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
+        if os.environ.get("SAMAD_BENCH_FAULTS") and fault("b2") == "hang":
+            threading.Event().wait()  # injected fault: accept, then never answer
         scripts.b2_session(self.request)
 
 
@@ -146,6 +160,7 @@ def _serve_threaded(args: argparse.Namespace) -> None:
         return {"tasks": 0, "threads": threading.active_count()}
 
     _emit({"port": server.server_address[1]})
+    _injected_crash("b2")
     _control(stats, server.shutdown)
     server.server_close()
 
