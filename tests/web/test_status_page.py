@@ -8,15 +8,18 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from samad_ivr.settings import Settings
 from samad_ivr.storage.attachments import AttachmentStore
 from samad_ivr.storage.db import Pool
-from samad_ivr.web.app import Feature
+from samad_ivr.web.app import Feature, WebDeps, create_app
+from samad_ivr.web.config import WEB_SETTINGS, WebSettings
 from samad_ivr.web.public.status import status_feature
 from samad_ivr.web.public.status_links import attachment_url
+from samad_ivr.web.security import setup_security
 
 from .citizen_support import (
     CITIZEN_MOBILE,
@@ -28,7 +31,7 @@ from .citizen_support import (
     citizen_request,
     tracking_code,
 )
-from .conftest import Client, login_form_token
+from .conftest import Client, login_form_token, running_client
 
 ANSWER = "پاسخ ادارهٔ کل: تسهیلات مسکن شما در نوبت پرداخت قرار گرفت."
 SECRET = "s" * 40  # tests/web/conftest.py's web secret
@@ -63,7 +66,10 @@ async def _look_up(client: Client, code: str, digits: str) -> tuple[int, str]:
     return response.status, await response.text()
 
 
-def _without_token(body: str) -> str:
+def _without_token(body: str, typed_code: str) -> str:
+    """The page without what differs on every response (CSRF token, CSP nonce) and
+    without the code the citizen typed, which the form keeps in its field."""
+    body = body.replace(f'value="{typed_code}"', 'value="…"')
     return re.sub(r'value="[0-9a-f]{64}"', "", re.sub(r'nonce="[^"]+"', "", body))
 
 
@@ -123,7 +129,8 @@ async def test_a_wrong_code_and_wrong_digits_get_the_very_same_answer(
     wrong_code = await _look_up(web_client, unknown, CITIZEN_MOBILE[-4:])
     wrong_digits = await _look_up(web_client, answered.code, "0000")
     assert wrong_code[0] == wrong_digits[0] == 404
-    assert _without_token(wrong_code[1]) == _without_token(wrong_digits[1])
+    assert _without_token(wrong_code[1], unknown) == _without_token(wrong_digits[1], answered.code)
+    assert f'value="{answered.code}"' in wrong_digits[1]  # the code stays in its field
     assert "پیدا نشد" in wrong_code[1]
     assert ANSWER not in wrong_digits[1]
     # The same work was done for both: one stored try each, neither matched.
@@ -170,7 +177,7 @@ async def test_wrong_pairs_on_one_code_lock_it_even_for_the_right_digits(
         await _look_up(web_client, unknown, digits)
     locked_unknown = await _look_up(web_client, unknown, "2233")
     assert locked_unknown[0] == 429
-    assert _without_token(locked_unknown[1]) == _without_token(body)
+    assert _without_token(locked_unknown[1], unknown) == _without_token(body, answered.code)
 
 
 async def test_one_address_gets_a_limited_number_of_tries_per_hour(
@@ -195,6 +202,25 @@ async def test_parallel_tries_from_one_address_take_exactly_the_limit(
     statuses = await asyncio.gather(*(one() for _ in range(20)))
     assert sorted(statuses).count(200) == 12
     assert statuses.count(429) == 8
+
+
+async def test_two_instances_share_one_allowance(
+    web_client: Client, answered: CitizenRequest, db_pool: Pool, settings: Settings
+) -> None:
+    """Tries alternate between two web instances on one database: the per-code limit
+    (4 wrong pairs) is reached after four tries in all, not four on each."""
+
+    def configure(app: Any) -> None:
+        app[WEB_SETTINGS] = WebSettings.from_env({"SAMAD_WEB_SECRET": SECRET})
+
+    deps = WebDeps(settings=settings, pool=db_pool)
+    other_app = create_app(deps, features=[configure, setup_security, status_feature()])
+    async with running_client(other_app) as other:
+        for n in range(4):
+            client = web_client if n % 2 else other
+            assert (await _look_up(client, answered.code, f"000{n}"))[0] == 404
+        assert (await _look_up(web_client, answered.code, "2233"))[0] == 429
+        assert (await _look_up(other, answered.code, "2233"))[0] == 429
 
 
 async def test_the_form_needs_its_csrf_token(web_client: Client, answered: CitizenRequest) -> None:

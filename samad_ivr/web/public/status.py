@@ -110,9 +110,16 @@ def _request_view(request: web.Request, view: CitizenView, now: datetime) -> dic
 
 
 def _render(
-    request: web.Request, *, status: int = 200, error: str = "", shown: dict[str, Any] | None = None
+    request: web.Request,
+    *,
+    status: int = 200,
+    error: str = "",
+    shown: dict[str, Any] | None = None,
+    typed_code: str = "",
 ) -> web.Response:
-    context = {"error": error, "shown": shown, "digits_length": DIGITS_LENGTH}
+    # After a refusal the code stays in its field (the digits do not): it was the
+    # citizen's own typing, and retyping ten digits on a phone is where slips happen.
+    context = {"error": error, "shown": shown, "typed_code": typed_code[:20]}
     response = aiohttp_jinja2.render_template("public/status.html", request, context, status=status)
     # A shown request is the citizen's own: never kept by a shared browser or a proxy.
     response.headers["Cache-Control"] = "no-store"
@@ -126,13 +133,14 @@ async def status_form(request: web.Request) -> web.Response:
 
 async def status_lookup(request: web.Request) -> web.Response:
     form = await request.post()
-    code = clean_code(str(form.get("code", "")))
+    typed = str(form.get("code", ""))
+    code = clean_code(typed)
     digits = clean_digits(str(form.get("digits", "")), DIGITS_LENGTH)
     if code is None or digits is None:
-        return _render(request, status=400, error=MALFORMED)
+        return _render(request, status=400, error=MALFORMED, typed_code=typed)
     if not is_valid_tracking_code(code):
         # The check digit is public arithmetic: saying so tells nothing about any request.
-        return _render(request, status=400, error=WRONG_CODE)
+        return _render(request, status=400, error=WRONG_CODE, typed_code=typed)
     now = request.app[CLOCK]()
     try:
         found = await request.app[REPOSITORY].look_up(
@@ -141,9 +149,9 @@ async def status_lookup(request: web.Request) -> web.Response:
     except StorageUnavailable:
         return _render(request, status=503, error=UNAVAILABLE)
     if found.outcome is WebOutcome.LIMITED:
-        return _render(request, status=429, error=LIMITED)
+        return _render(request, status=429, error=LIMITED, typed_code=typed)
     if found.view is None:
-        return _render(request, status=404, error=NO_MATCH)
+        return _render(request, status=404, error=NO_MATCH, typed_code=typed)
     return _render(request, shown=_request_view(request, found.view, now))
 
 
