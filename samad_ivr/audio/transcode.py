@@ -1,19 +1,22 @@
 """Browser-playable copies of call recordings, made once and cached.
 
 Recordings are 8 kHz WAV (often two channels: caller and what the caller heard).  On the
-first play we export an MP3 with pydub/ffmpeg into a cache directory, named after the
-recording id and its sha256 so a replaced file never serves a stale copy.  The export
-runs in a worker thread; concurrent first plays of one recording share one export.
+first play we export an MP3 with ffmpeg into a cache directory, named after the
+recording id and its sha256 so a replaced file never serves a stale copy.  ffmpeg runs as
+a subprocess told the input is WAV and may open files only (``-protocol_whitelist
+file``), killed at a time limit, at most two at once; nothing waits in the thread pool
+call work uses.  Concurrent first plays of one recording share one export.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from pathlib import Path
 
-from pydub import AudioSegment
+from samad_ivr.audio.upload import UploadLimits, UploadRefused, run_limited
 
 __all__ = ["TranscodeError", "Transcoder", "resolve_recording"]
 
@@ -35,19 +38,21 @@ def resolve_recording(recordings_dir: Path, relative: str) -> Path:
     return path
 
 
-def _export(source: Path, target: Path) -> None:
-    if not source.is_file():
-        raise TranscodeError(f"recording file is missing: {source.name}")
+async def _export(source: Path, target: Path, limits: UploadLimits) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        # pydub leaves files it opened itself unclosed: hand it open files instead.
-        with source.open("rb") as wav:
-            audio = AudioSegment.from_file(wav, format="wav")
-        with tmp.open("wb") as out:
-            audio.export(out, format="mp3", bitrate=MP3_BITRATE)
-    except Exception as exc:  # pydub raises bare Exceptions and CouldntDecodeError
+        await run_limited(
+            [limits.ffmpeg, "-nostdin", "-v", "error", "-protocol_whitelist", "file",
+             "-f", "wav", "-i", f"file:{source}", "-vn", "-c:a", "libmp3lame",
+             "-b:a", MP3_BITRATE, "-f", "mp3", "-y", f"file:{tmp}"],
+            limits, max_stdout=0,
+        )  # fmt: skip
+        os.replace(tmp, target)  # atomic: readers see the whole file or none
+    except UploadRefused as exc:
         raise TranscodeError(f"cannot transcode {source.name}: {exc}") from exc
-    os.replace(tmp, target)  # atomic: readers see the whole file or none
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
 
 
 class Transcoder:
@@ -57,6 +62,9 @@ class Transcoder:
         self._recordings_dir = recordings_dir
         self.cache_dir = cache_dir or recordings_dir / ".cache"
         self._pending: dict[Path, asyncio.Future[Path]] = {}
+        # A 3-hour stereo call encodes in well under a minute; past that, ffmpeg is stuck.
+        self._limits = UploadLimits(timeout_seconds=120.0)
+        self._gate = asyncio.Semaphore(2)
 
     def cached_path(self, recording_id: int, sha256: str | None) -> Path:
         tag = (sha256 or "nohash")[:16]
@@ -73,8 +81,11 @@ class Transcoder:
         future: asyncio.Future[Path] = asyncio.get_running_loop().create_future()
         self._pending[target] = future
         try:
-            await asyncio.to_thread(self.cache_dir.mkdir, parents=True, exist_ok=True)
-            await asyncio.to_thread(_export, source, target)
+            self.cache_dir.mkdir(parents=True, exist_ok=True)  # one stat once it exists
+            if not source.is_file():
+                raise TranscodeError(f"recording file is missing: {source.name}")
+            async with self._gate:
+                await _export(source, target, self._limits)
             future.set_result(target)
             log.info("recording %d transcoded to MP3", recording_id)
             return target

@@ -32,7 +32,15 @@ from pathlib import Path
 
 from samad_ivr.audio.prompts import PromptError, install_pcm16
 
-__all__ = ["FORMATS", "UploadLimits", "UploadRefused", "UploadWorker", "detect_format", "probe"]
+__all__ = [
+    "FORMATS",
+    "UploadLimits",
+    "UploadRefused",
+    "UploadWorker",
+    "detect_format",
+    "probe",
+    "run_limited",
+]
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +100,7 @@ def detect_format(data: bytes) -> str | None:
     return None
 
 
-async def _run(argv: list[str], limits: UploadLimits, *, max_stdout: int) -> bytes:
+async def run_limited(argv: list[str], limits: UploadLimits, *, max_stdout: int) -> bytes:
     """Run one tool; its stdout (at most `max_stdout` bytes) or `UploadRefused`."""
     proc = await asyncio.create_subprocess_exec(
         *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
@@ -138,7 +146,7 @@ async def _run(argv: list[str], limits: UploadLimits, *, max_stdout: int) -> byt
 
 async def probe(source: Path, limits: UploadLimits, *, expected: str) -> float | None:
     """ffprobe `source` as demuxer `expected`; its duration in seconds (None: unknown)."""
-    out = await _run(
+    out = await run_limited(
         [limits.ffprobe, "-v", "error", "-protocol_whitelist", "file", "-f", expected,
          "-show_entries", "format=format_name,duration:stream=codec_type", "-of", "json",
          f"file:{source}"],
@@ -189,7 +197,7 @@ class UploadWorker:
                 duration = await probe(source, limits, expected=fmt.demuxer)
                 if duration is not None and duration > limits.max_seconds:
                     raise UploadRefused(f"audio is too long ({duration:.0f} s)")
-                pcm = await _run(
+                pcm = await run_limited(
                     [limits.ffmpeg, "-nostdin", "-v", "error", "-protocol_whitelist", "file",
                      "-f", fmt.demuxer, "-i", f"file:{source}", "-map", "0:a:0", "-vn", "-sn",
                      "-dn", "-ac", "1", "-ar", str(RATE), "-f", "s16le", "pipe:1"],

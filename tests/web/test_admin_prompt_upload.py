@@ -41,8 +41,8 @@ class Listener:
         writer.close()
 
 
-@pytest.fixture
-async def listener() -> AsyncIterator[Listener]:
+@pytest.fixture(name="listener")
+async def listener_fixture() -> AsyncIterator[Listener]:
     spy = Listener()
     server = await asyncio.start_server(spy.handle, "127.0.0.1", 0)
     spy.port = server.sockets[0].getsockname()[1]
