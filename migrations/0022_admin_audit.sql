@@ -1,7 +1,15 @@
--- 0022_admin_audit: changes to officials, agencies, users and SMS templates are audited
+-- 0022_admin_audit: login attempt indexes for throttling; changes to officials, agencies, users and SMS templates are audited
 -- (who, when, before/after) by triggers, so no write path can forget it; the audit trail
 -- is append-only like request_history (0009).
 -- Forward only. The runner executes this file in one transaction.
+
+-- Login throttling (storage/accounts.py) counts failures per username and looks up the
+-- last success per username and address; neither may scan the throttled attempts an
+-- attacker piles up.
+CREATE INDEX login_attempts_user_failure_idx ON login_attempts (username, attempted_at)
+    WHERE outcome = 'failure';
+CREATE INDEX login_attempts_user_success_idx
+    ON login_attempts (username, client_ip, attempted_at) WHERE outcome = 'success';
 
 -- SMS templates and national users belong to no center.
 ALTER TABLE roster_audit ALTER COLUMN center_id DROP NOT NULL;
