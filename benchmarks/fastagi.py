@@ -178,6 +178,7 @@ def _warm(server: Server, sessions: int, deadline: float) -> None:
         server.port, sessions=sessions, concurrency=10, run_id="warm", deadline=deadline
     )
     if result["failed"] or result["sessions_ok"] < sessions:
+        server.check_alive()  # a dead server says so rather than "0 completed"
         raise BenchFailure(
             f"completed {result['sessions_ok']} of {sessions} warm-up sessions within "
             f"{deadline:.0f} s"
