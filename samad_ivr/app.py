@@ -224,7 +224,8 @@ class Service:
         self.web_features.append(sms.web_feature)
         self.web_features.append(
             ops_feature(
-                metrics=self.metrics, health=self.health, pool=pool, token=s.ops.metrics_token
+                metrics=self.metrics, health=self.health, pool=pool, token=s.ops.metrics_token,
+                max_inflight=s.ops.web_max_inflight, queue_wait=s.ops.web_queue_wait,
             )
         )
         await self._start_web(pool)

@@ -22,6 +22,11 @@ class OpsSettings:
     route_wait: float = 0.1
     # The consoles, SMS and jobs share the other pool.
     web_pool_size: int = 10
+    # Web requests handled at once; past it a request waits `web_queue_wait` for a
+    # slot, then gets 503 at once: a burst on the consoles cannot flood the event loop
+    # the FastAGI sessions share.
+    web_max_inflight: int = 64
+    web_queue_wait: float = 0.2
     # /metrics: loopback clients always; others only with `Authorization: Bearer <token>`.
     metrics_token: str = ""
     # /healthz calls the recordings directory degraded below this much free space.
@@ -44,6 +49,8 @@ class OpsSettings:
             call_db_timeout=integer("CALL_DB_TIMEOUT_MS", 1000, 50, 30000) / 1000,
             route_wait=integer("ROUTE_WAIT_MS", 100, 10, 5000) / 1000,
             web_pool_size=integer("WEB_DB_POOL_SIZE", 10, 1, 500),
+            web_max_inflight=integer("WEB_MAX_INFLIGHT", 64, 1, 100000),
+            web_queue_wait=integer("WEB_QUEUE_WAIT_MS", 200, 0, 60000) / 1000,
             metrics_token=env.get("SAMAD_METRICS_TOKEN", "").strip(),
             recordings_min_free_mb=integer("RECORDINGS_MIN_FREE_MB", 200, 0, 10**7),
             spool_backlog_limit=integer("SPOOL_BACKLOG_LIMIT", 100, 1, 10**7),
