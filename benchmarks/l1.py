@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from benchmarks import l1_apps, l1_data, l1_jobs
-from benchmarks.db import cached_database
+from benchmarks.db import Template, cached_database
 from benchmarks.harness import median
 from benchmarks.l1_bulk import TEHRAN
 from benchmarks.w2_http import Load, Target, measure, session_for, standalone
@@ -111,18 +111,28 @@ async def _recompute(pool: Pool, repeats: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def l1_lifecycle(quick: bool, requests: int | None = None) -> dict[str, Any]:
+def template(quick: bool, requests: int | None = None) -> Template:
+    """L1's data set (`benchmarks.prepare` builds it ahead, beside the others)."""
     requests = requests or (QUICK_REQUESTS if quick else FULL_REQUESTS)
-    built: dict[str, float] = {}
 
-    async def build(url: str) -> None:
+    async def build(url: str) -> dict[str, float]:
         started = time.monotonic()
-        built.update(await l1_data.generate(url, requests, datetime.now(UTC)))
-        built["generate_s"] = round(time.monotonic() - started, 1)
+        built = await l1_data.generate(url, requests, datetime.now(UTC))
+        return {**built, "generate_s": round(time.monotonic() - started, 1)}
 
     # The data's dates are relative to the day it was built for: one template a day.
     key = f"{l1_data.RECIPE} {datetime.now(TEHRAN).date().isoformat()}"
-    label = f"l1_{requests}"
+    return Template(f"l1_{requests}", key, build)
+
+
+async def l1_lifecycle(quick: bool, requests: int | None = None) -> dict[str, Any]:
+    data = template(quick, requests)
+    label, key = data.label, data.key
+    built: dict[str, float] = {}
+
+    async def build(url: str) -> None:
+        built.update(await data.build(url))
+
     result: dict[str, Any] = {}
     started = time.monotonic()
     async with cached_database(label, key, build) as url:

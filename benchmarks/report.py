@@ -54,7 +54,15 @@ def _figure_rows(name: str, data: dict[str, Any]) -> list[Row]:
         rows: list[Row] = makers[name](_row, data)
         return rows
     local = {"E1": _e1_rows, "A1": _a1_rows, "W1": _w1_rows}
-    return local[name](data) if name in local else []
+    if name in local:
+        return local[name](data)
+    from benchmarks.figures import FIGURES
+
+    figure = FIGURES.get(name)
+    if figure is not None and figure.rows is not None:
+        return figure.rows(_row, data)
+    return [_row(name, "measured; no table rows defined (numbers in the JSON)", None, "", "",
+                 None, "", None)]  # fmt: skip
 
 
 def table(results: dict[str, Any]) -> list[Row]:
@@ -228,7 +236,8 @@ def render_table(rows: list[Row]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    ok: bool
+    ok: bool  # no row of ours missed or failed
+    any_failed: bool  # one of ours failed (a figure, or our server inside one)
     summary: str
 
 
@@ -247,7 +256,7 @@ def verdict(results: dict[str, Any]) -> Verdict:
     lines += [f"MISS {r['figure']}: {r['what']}" for r in missed]
     lines += [f"FAILED {r['figure']}: {r['what']}: {r.get('note')}" for r in failed]
     lines += [f"baseline or reference not measured: {b}" for b in baselines]
-    return Verdict(not missed and not failed, "\n".join(lines))
+    return Verdict(not missed and not failed, bool(failed), "\n".join(lines))
 
 
 def _provenance(results: dict[str, Any]) -> str:
@@ -267,6 +276,25 @@ def _provenance(results: dict[str, Any]) -> str:
     )
 
 
+def _conditions(results: dict[str, Any]) -> str:
+    """The load the run ran under and the data sets it had to build first."""
+    text = ""
+    if "load_average_start" in results:
+        text += (f"  Load average (1, 5, 15 min) at the start {results['load_average_start']}, "
+                 f"at the end {results['load_average_end']}.")  # fmt: skip
+    built = {
+        name: item.get("template_s")
+        for name, item in results.get("prepare", {}).items()
+        if isinstance(item, dict) and item.get("built")
+    }
+    if built:
+        listed = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in built.items())
+        text += f"  Data sets built first, side by side: {listed}."
+    if results.get("prepare", {}).get("error"):
+        text += f"  Building the data sets failed: {results['prepare']['error']}."
+    return text
+
+
 def update_docs(results: dict[str, Any], path: Path) -> None:
     """Replace the generated block of docs/performance.md (the prose around it stays)."""
     m = results["machine"]
@@ -274,7 +302,8 @@ def update_docs(results: dict[str, Any], path: Path) -> None:
         [
             BEGIN,
             f"Machine: {m['nproc']} x {m['cpu_model']}, {m['mem_total_mb']} MB, "
-            f"kernel {m['kernel']}, Python {m['python']}.  " + _provenance(results),
+            f"kernel {m['kernel']}, Python {m['python']}.  " + _provenance(results)
+            + _conditions(results),
             "",
             render_table(results["table"]),
             END,

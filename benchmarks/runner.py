@@ -27,7 +27,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from benchmarks.figures import FIGURES, Context, Figure, fault
+from benchmarks.figures import FIGURES, PREPARE, Context, Figure, fault
 
 log = logging.getLogger("benchmarks")
 
@@ -144,7 +144,7 @@ def _cleanup(figure: Figure, tag: str) -> None:
 
 def _child(spec: dict[str, Any]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    figure = FIGURES[spec["figure"]]
+    figure = PREPARE if spec["figure"] == PREPARE.name else FIGURES[spec["figure"]]
     ctx = Context(spec["quick"], spec["options"], spec["previous"])
     out = Path(spec["out"])
     try:

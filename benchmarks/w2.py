@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from benchmarks import w2_apps, w2_data
-from benchmarks.db import cached_database
+from benchmarks.db import Template, cached_database
 from benchmarks.w2_http import Load, Target, measure, session_for, standalone
 from samad_ivr.storage.accounts import NewUser, Role
 from samad_ivr.storage.db import create_pool
@@ -52,19 +52,30 @@ def _targets(cases: dict[str, Any]) -> list[Target]:
     return targets
 
 
+def template(quick: bool, calls: int | None = None) -> Template:
+    """W2's data set (`benchmarks.prepare` builds it ahead, beside the others)."""
+    calls = calls or (QUICK_CALLS if quick else FULL_CALLS)
+
+    async def build(url: str) -> dict[str, float]:
+        started = time.monotonic()
+        built = await w2_data.generate(url, calls, datetime.now(UTC))
+        return {**built, "generate_s": round(time.monotonic() - started, 1)}
+
+    return Template(f"w2_{calls}", w2_data.RECIPE, build)
+
+
 async def w2_national_search(quick: bool, calls: int | None = None) -> dict[str, Any]:
     calls = calls or (QUICK_CALLS if quick else FULL_CALLS)
     free_gb = shutil.disk_usage("/work").free / 2**30
     log.info("W2: %d calls; %.0f GB free on /work", calls, free_gb)
+    data = template(quick, calls)
     built: dict[str, float] = {}
 
     async def build(url: str) -> None:
-        started = time.monotonic()
-        built.update(await w2_data.generate(url, calls, datetime.now(UTC)))
-        built["generate_s"] = round(time.monotonic() - started, 1)
+        built.update(await data.build(url))
 
     started = time.monotonic()
-    async with cached_database(f"w2_{calls}", w2_data.RECIPE, build) as url:
+    async with cached_database(data.label, data.key, build) as url:
         setup_s = round(time.monotonic() - started, 1)
         pool = await create_pool(url, min_size=1, max_size=2, command_timeout=600)
         try:
