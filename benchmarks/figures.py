@@ -175,6 +175,13 @@ async def _i1(ctx: Context) -> Result:
     return result
 
 
+def _i1_rows(row: Callable[..., Result], result: Result) -> list[Result]:
+    from benchmarks import i1  # type: ignore[attr-defined,unused-ignore]
+
+    rows: list[Result] = i1.i1_rows(row, result)
+    return rows
+
+
 def _s1(ctx: Context) -> Result:
     from benchmarks import s1  # type: ignore[attr-defined,unused-ignore]
 
@@ -200,7 +207,7 @@ FIGURES: dict[str, Figure] = {
         Figure("W1", _w1, 900, template=_w1_template),
         Figure("L1", _l1, 1200, template=_l1_template),
         Figure("W2", _w2, 1500, template=_w2_template),
-        *([Figure("I1", _i1, 600)] if _present("benchmarks.i1") else []),
+        *([Figure("I1", _i1, 600, rows=_i1_rows)] if _present("benchmarks.i1") else []),
         *([Figure("S1", _s1, 600)] if _present("benchmarks.s1") else []),
     )
 }

@@ -325,3 +325,22 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def i1_rows(row: Any, i1: dict[str, Any]) -> list[dict[str, Any]]:
+    """docs/performance.md rows; `row` is benchmarks.report's row maker."""
+    phases = i1.get("decision_ms", {})
+    base = phases.get("baseline", {}).get("p99")
+    rows = []
+    for phase, what in (("web_burst", "1,000 web clients"), ("frozen", "PostgreSQL frozen")):
+        p99 = phases.get(phase, {}).get("p99")
+        failed = i1.get("failed", {}).get(phase, 0)
+        label = f"inbound decision p99, {what}" + (f" ({failed} calls failed)" if failed else "")
+        passed = p99 is not None and p99 < TARGET_P99_MS and not failed
+        rows.append(row("I1", label, p99, "ms", "calls only", base, "< 200 ms", passed))
+    placed, stored = i1.get("calls_placed"), i1.get("calls_stored")
+    rows.append(
+        row("I1", f"calls stored afterwards, of {placed}", stored, "calls", "", None,
+            "every call", stored is not None and stored == placed)
+    )  # fmt: skip
+    return rows
