@@ -10,6 +10,7 @@ inserts into each index), and a large `maintenance_work_mem` for those builds.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -89,6 +90,31 @@ async def chunked(
         await conn.execute(sql, lo, hi, *args)
         elapsed = time.monotonic() - started
         log.info("  %s: %d/%d (%.0f s)", what, hi, total, elapsed)
+
+
+async def chunked_parallel(
+    url: str, what: str, sql: str, total: int, chunk: int, workers: int, *args: object
+) -> None:
+    """`chunked` over `workers` connections (each with `fast_session`) taking the slices
+    in turn: a bulk INSERT ... SELECT is one backend, one core; two use both.  Each slice
+    is still written by one backend in id order, so a page holds consecutive ids."""
+    slices = [(lo, min(total, lo + chunk - 1)) for lo in range(1, total + 1, chunk)]
+    queue = list(reversed(slices))
+    started = time.monotonic()
+
+    async def worker() -> None:
+        conn = await asyncpg.connect(url, command_timeout=None)
+        try:
+            await fast_session(conn)
+            while queue:
+                lo, hi = queue.pop()
+                await conn.execute(sql, lo, hi, *args)
+                log.info("  %s: %d-%d of %d (%.0f s)", what, lo, hi, total,
+                         time.monotonic() - started)  # fmt: skip
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(workers, len(slices))))))
 
 
 PROVINCES = """
