@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from lifecycle.factories import make_request
+
+from samad_ivr.domain.deadlines import DeadlinePolicy
 from samad_ivr.storage.accounts import Role
 from samad_ivr.storage.db import Pool
+from samad_ivr.storage.lifecycle import Actor, RequestLifecycle
 from samad_ivr.storage.topic_lexicon import TopicLexicon
 
 from .conftest import Client
@@ -100,3 +106,36 @@ async def test_an_admin_cannot_edit_another_provinces_lexicon(
 ) -> None:
     client: Client = await as_role(Role.PROVINCE_ADMIN)
     assert (await client.get(f"/admin/centers/{world.tehran}/topic-keywords")).status == 403
+
+
+async def _suggest(pool: Pool, request_id: int, center_id: int, topic: str) -> None:
+    await pool.execute(
+        "INSERT INTO topic_suggestions (call_id, center_id, topic, score, matched)"
+        " SELECT call_id, $2, $3, 3, ARRAY['بیمه بیکاری'] FROM requests WHERE id = $1",
+        request_id, center_id, topic,
+    )  # fmt: skip
+
+
+async def test_the_suggested_topic_fills_an_empty_choice_and_never_a_chosen_one(
+    as_role: AdminClient, db_pool: Pool, world: World
+) -> None:
+    client: Client = await as_role(Role.PROVINCE_ADMIN)
+    fresh = await make_request(db_pool, world.hamedan)
+    await _suggest(db_pool, fresh, world.hamedan, "family")
+    html = await (await client.get(f"/admin/centers/{world.hamedan}/requests/{fresh}")).text()
+    assert 'id="topic-suggestion"' in html
+    assert "کلیدواژه‌ها: بیمه بیکاری" in html
+    assert '<option value="family" selected>' in html
+
+    chosen = await make_request(db_pool, world.hamedan)
+    await RequestLifecycle(db_pool, DeadlinePolicy()).assign(
+        chosen, agency_id=world.agency_h, topic="housing", actor=Actor.named("official"),
+        now=datetime.now(UTC),
+    )  # fmt: skip
+    await _suggest(db_pool, chosen, world.hamedan, "family")
+    html = await (await client.get(f"/admin/centers/{world.hamedan}/requests/{chosen}")).text()
+    assert "موضوع برگزیده تغییر نکرده است" in html
+    assert '<option value="housing" selected>' in html
+    assert '<option value="family" selected>' not in html
+    topic = await db_pool.fetchval("SELECT topic FROM requests WHERE id = $1", chosen)
+    assert topic == "housing"

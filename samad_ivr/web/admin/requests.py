@@ -22,6 +22,7 @@ from samad_ivr.storage.agencies import AgencyRepository
 from samad_ivr.storage.casefile import CaseFileRepository
 from samad_ivr.storage.lifecycle import Actor, LifecycleError
 from samad_ivr.storage.request_queue import QueueCursor, QueueKind, RequestQueue
+from samad_ivr.storage.topic_lexicon import TopicLexicon
 from samad_ivr.web.admin.common import (
     AdminContext,
     admin_center,
@@ -106,11 +107,16 @@ async def request_page(
     if case is None or case.state.center_id != ctx.center.id:
         raise not_found(request)
     state = case.state
-    defaults = {"agency_id": str(state.agency_id or ""), "topic": state.topic or "", "note": ""}
+    # The transcript's suggestion only fills an empty choice; a chosen topic stays.
+    suggestion = await TopicLexicon(pool(request)).suggestion(state.call_id)
+    suggested = suggestion.topic if suggestion is not None and not state.topic else ""
+    defaults = {
+        "agency_id": str(state.agency_id or ""), "topic": state.topic or suggested, "note": "",
+    }  # fmt: skip
     return render(
         request, "admin/request.html", ctx, status=status, errors=errors or [],
         may_assign=Action.ASSIGN in allowed_actions(state.status),
-        form=form or defaults, version=state.version,
+        form=form or defaults, version=state.version, suggestion=suggestion,
         notice=DONE.get(request.query.get("done", "")),
         **casefile_context(case, datetime.now(UTC)), **await _choices(request, ctx),
     )  # fmt: skip
