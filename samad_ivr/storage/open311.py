@@ -49,6 +49,11 @@ _TOPIC = " AND r.topic = ${n}"
 _CLOSED = " AND (r.status = 'closed') = ${n}::boolean"
 _CENTER = " AND r.center_id = ${n}"
 _ORDER = " ORDER BY r.created_at DESC, r.id DESC LIMIT ${n}"
+# asyncpg prepares every statement, and after five runs PostgreSQL may switch it to a
+# generic plan, which cannot know how wide the dates are or how rare a topic is: it
+# then walks the date index filtering every row of the range (the whole table for a
+# topic nobody uses).  Each list is therefore planned for its own values.
+CUSTOM_PLAN_SQL = "SET LOCAL plan_cache_mode = force_custom_plan"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +136,8 @@ class Open311Repository:
         has no requests."""
         require_aware(f.start, "start")
         require_aware(f.end, "end")
-        async with connection(self._pool) as conn:
+        async with connection(self._pool) as conn, conn.transaction(readonly=True):
+            await conn.execute(CUSTOM_PLAN_SQL)
             center_id = None
             if f.center_code is not None:
                 center_id = await conn.fetchval(CENTER_ID_SQL, f.center_code)

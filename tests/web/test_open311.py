@@ -12,8 +12,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from samad_ivr.storage.db import Pool
-from samad_ivr.storage.open311 import list_query
+from samad_ivr.storage.db import Pool, create_pool
+from samad_ivr.storage.open311 import Open311Filter, Open311Repository, list_query
 from samad_ivr.web.app import Feature
 from samad_ivr.web.open311.views import open311_feature, request_filter
 
@@ -248,7 +248,8 @@ async def test_every_list_shape_walks_an_index_backwards_never_the_whole_table(
     db_pool: Pool, query: str
 ) -> None:
     """At a size where a sequential scan would be the planner's choice without 0019's
-    indexes, each filter reads an index range newest first and stops at the limit."""
+    indexes, each filter reads an index range newest first and stops at the limit (in
+    the custom plan the repository insists on: the next test)."""
     center_id = (await citizen_request(db_pool)).center_id
     async with db_pool.acquire() as conn:
         await conn.execute(
@@ -269,10 +270,17 @@ async def test_every_list_shape_walks_an_index_backwards_never_the_whole_table(
             for name in ("open311_topic_idx", "open311_closed_idx"):
                 await conn.execute(f"DROP INDEX requests_{name}")
         await conn.execute("ANALYZE requests")
+        await conn.execute("SET plan_cache_mode = force_custom_plan")
         request = _FakeQuery(query)
         f = request_filter(request, NOW)  # type: ignore[arg-type]
         sql, args = list_query(f, center_id if f.center_code else None)
-        plan = json.loads(await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, *args))
+        # Through the plan cache, as the application's prepared statements run.
+        types = ", ".join(_PARAM_TYPES[type(a)] for a in args)
+        await conn.execute(f"PREPARE open311_list ({types}) AS {sql}")
+        values = ", ".join(_literal(a) for a in args)  # EXECUTE takes no $n parameters
+        explain = f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE open311_list ({values})"
+        plan = json.loads(await conn.fetchval(explain))
+        await conn.execute("DEALLOCATE open311_list")
     top = plan[0]["Plan"]
     assert top["Node Type"] == "Limit"
     scans = list(_request_scans(top))
@@ -281,6 +289,21 @@ async def test_every_list_shape_walks_an_index_backwards_never_the_whole_table(
     # Rows of `requests` looked at: what the limit keeps, not the table (30,001 rows).
     read = sum(s["Actual Rows"] + s.get("Rows Removed by Filter", 0) for s in scans)
     assert read <= 1001, json.dumps(plan)
+
+
+_PARAM_TYPES = {datetime: "timestamptz", str: "text", bool: "boolean", int: "int"}
+
+
+def _literal(value: object) -> str:
+    """A test's own argument as SQL text (dates, topic codes, flags and numbers only)."""
+    if isinstance(value, datetime):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        assert value.isidentifier()
+        return f"'{value}'"
+    return str(int(value))  # type: ignore[call-overload]
 
 
 def _request_scans(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -296,3 +319,28 @@ class _FakeQuery:
         from yarl import URL
 
         self.query = MultiDict(URL("/x" + query).query)
+
+
+async def test_the_list_is_planned_for_its_own_values_every_time(
+    database_url: str, db_pool: Pool
+) -> None:
+    """A prepared statement run often gets a generic plan that walks the date index
+    through every row of the range; the repository's lists never take one."""
+    await citizen_request(db_pool, created_at=NOW - timedelta(days=1))
+    pool = await create_pool(database_url, min_size=1, max_size=1)  # one connection
+    try:
+        repository = Open311Repository(pool)
+        f = Open311Filter(NOW - timedelta(days=90), NOW, service_code="housing", closed=False)
+        for _ in range(12):
+            assert len(await repository.requests(f)) == 1
+        async with pool.acquire() as conn:
+            plans = await conn.fetchrow(
+                """SELECT generic_plans, custom_plans FROM pg_prepared_statements
+                   WHERE statement LIKE '%r.topic = $3%'
+                     AND statement NOT LIKE '%pg_prepared_statements%'"""
+            )
+    finally:
+        await pool.close()
+    assert plans is not None
+    assert plans["custom_plans"] == 12
+    assert plans["generic_plans"] == 0
