@@ -189,6 +189,13 @@ def _s1(ctx: Context) -> Result:
     return result
 
 
+def _s1_rows(row: Callable[..., Result], result: Result) -> list[Result]:
+    from benchmarks import s1  # type: ignore[attr-defined,unused-ignore]
+
+    rows: list[Result] = s1.s1_rows(row, result)
+    return rows
+
+
 def _present(module: str) -> bool:
     """Figures other changes add register here once their module is in the tree."""
     return importlib.util.find_spec(module) is not None
@@ -208,7 +215,7 @@ FIGURES: dict[str, Figure] = {
         Figure("L1", _l1, 1200, template=_l1_template),
         Figure("W2", _w2, 1500, template=_w2_template),
         *([Figure("I1", _i1, 600, rows=_i1_rows)] if _present("benchmarks.i1") else []),
-        *([Figure("S1", _s1, 600)] if _present("benchmarks.s1") else []),
+        *([Figure("S1", _s1, 600, rows=_s1_rows)] if _present("benchmarks.s1") else []),
     )
 }
 ALL = tuple(FIGURES)
