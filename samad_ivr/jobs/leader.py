@@ -105,7 +105,15 @@ class Leader:
                     self._leading = True
                     log.info("instance %s leads %s: scheduled jobs run here", self.instance,
                              self._name)  # fmt: skip
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        # InternalClientError: asyncpg's protocol state went wrong on this session (seen by
+        # the soak right after a restart); drop it and try again, never fail start-up.
+        except (
+            OSError,
+            TimeoutError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.exceptions.InternalClientError,
+        ) as exc:
             if self._leading:
                 log.error("instance %s steps down as leader: %s", self.instance, exc)
             self._leading = False

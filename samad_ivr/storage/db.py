@@ -33,6 +33,9 @@ _UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
 )
 
+# What is_unavailable_error has to look at more closely.
+_MAYBE_UNAVAILABLE: tuple[type[BaseException], ...] = (*_UNAVAILABLE_ERRORS, asyncpg.InterfaceError)
+
 
 class StorageError(Exception):
     """Base of every error the storage layer raises on purpose."""
@@ -43,8 +46,23 @@ class StorageUnavailable(StorageError):
 
 
 def is_unavailable_error(exc: BaseException) -> bool:
-    """True when `exc` is a connection-level failure rather than a query error."""
-    return isinstance(exc, _UNAVAILABLE_ERRORS)
+    """True when `exc` is a connection-level failure rather than a query error.
+
+    asyncpg's client-side InterfaceError counts when it was raised over such a failure:
+    ``async with conn.transaction()`` whose connection died mid-query raises "cannot call
+    Transaction.__aexit__(): the underlying connection is closed" in place of the loss
+    (found by the soak: a PostgreSQL restart stopped the SMS outbox worker for good)."""
+    if isinstance(exc, _UNAVAILABLE_ERRORS):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        cause = exc.__context__
+        for _ in range(8):  # bounded: a context chain can be long, never a cycle here
+            if cause is None:
+                break
+            if isinstance(cause, _UNAVAILABLE_ERRORS):
+                return True
+            cause = cause.__context__
+    return False
 
 
 @contextlib.contextmanager
@@ -52,7 +70,9 @@ def unavailable_as_storage_error() -> Iterator[None]:
     """Re-raise connection failures inside the block as `StorageUnavailable`."""
     try:
         yield
-    except _UNAVAILABLE_ERRORS as exc:
+    except _MAYBE_UNAVAILABLE as exc:
+        if not is_unavailable_error(exc):
+            raise
         raise StorageUnavailable(f"database unavailable: {type(exc).__name__}: {exc}") from exc
 
 
