@@ -47,3 +47,36 @@ CREATE TABLE job_runs (
 );
 
 CREATE INDEX job_runs_job_idx ON job_runs (job, started_at DESC);
+
+-- 5. Asterisk's own record of every call, written by cel_pgsql (cel.conf: events =
+--    USER_DEFINED).  The hangup handler emits SAMAD_REPORT with the same channel fields
+--    post_call reads, before calling the service: a call the service never stored (it
+--    was killed meanwhile) is found here and stored by the reconciliation job.
+--    cel_pgsql fills the columns it knows by name (id gets its default); usegmtime = yes
+--    makes eventtime UTC.  Asterisk's database user needs only INSERT on this table.
+CREATE TABLE cel (
+    id          bigserial PRIMARY KEY,
+    eventtype   text NOT NULL,
+    eventtime   timestamp NOT NULL,
+    userdeftype text NULL,
+    cid_name    text NULL,
+    cid_num     text NULL,
+    cid_ani     text NULL,
+    cid_rdnis   text NULL,
+    cid_dnid    text NULL,
+    exten       text NULL,
+    context     text NULL,
+    channame    text NULL,
+    appname     text NULL,
+    appdata     text NULL,
+    amaflags    int NULL,
+    accountcode text NULL,
+    peeraccount text NULL,
+    uniqueid    text NULL,
+    linkedid    text NULL,
+    userfield   text NULL,
+    peer        text NULL,
+    extra       text NULL
+);
+
+CREATE INDEX cel_event_time_idx ON cel (eventtype, eventtime);

@@ -30,6 +30,7 @@ from samad_ivr.calls.alarms import CallAlarms
 from samad_ivr.calls.finaliser import RecordingFinaliser
 from samad_ivr.calls.intake import CallIntake
 from samad_ivr.calls.recdir import RecordingsDirProbe
+from samad_ivr.calls.reconcile import CallReconciler
 from samad_ivr.calls.routing import RoutingService
 from samad_ivr.calls.spool import Spool
 from samad_ivr.jobs.announcements import queue_session_announcements
@@ -348,6 +349,7 @@ class Service:
             ask_satisfaction=_quiet_when_db_down(ask_satisfaction),
             ring_satisfaction=_quiet_when_db_down(ring_satisfaction),
             close_unanswered_satisfaction=_quiet_when_db_down(close_satisfaction),
+            reconcile_calls=_quiet_when_db_down(self.reconcile_calls),
         )
 
     async def replay_spool(self) -> None:
@@ -359,6 +361,13 @@ class Service:
                 stats.rejected,
                 stats.remaining,
             )
+
+    async def reconcile_calls(self) -> None:
+        """Calls Asterisk's CEL holds that the service never stored (killed meanwhile)."""
+        done = await CallReconciler(self.call_pool, self.intake, self.finaliser).run()
+        if done.stored or done.unreadable:
+            log.warning("reconciled from CEL: %s calls stored, %s unreadable events",
+                        done.stored, done.unreadable)  # fmt: skip
 
     async def sweep_recordings(self) -> None:
         try:

@@ -31,6 +31,7 @@ class Jobs:
     ask_satisfaction: Job  # "was the answer convincing?" by SMS / callback, a day after it
     ring_satisfaction: Job  # the due satisfaction callbacks (inside the calling window)
     close_unanswered_satisfaction: Job  # no reply in time -> closed without reply
+    reconcile_calls: Job  # calls in Asterisk's CEL that the service never stored
 
 
 def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
@@ -117,6 +118,15 @@ def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
         jobs.close_unanswered_satisfaction,
         IntervalTrigger(minutes=15),
         id="close_unanswered_satisfaction",
+        next_run_time=datetime.now(UTC),
+        **common,
+    )
+    # Every minute and at start-up: the calls a crash kept from the database are stored
+    # as soon as the service is back.
+    scheduler.add_job(
+        jobs.reconcile_calls,
+        IntervalTrigger(minutes=1),
+        id="reconcile_calls",
         next_run_time=datetime.now(UTC),
         **common,
     )

@@ -96,6 +96,25 @@ astsbindir => /usr/sbin
 defaultlanguage = fa
 transmit_silence = yes
 CONF
+    # Asterisk's own record of each call (CEL) into the service's database: the
+    # reconciliation after a crash reads it (docs/reliability.md).  Tests point it at
+    # their own database and reload cel_pgsql.so.
+    cat > "$etc/cel.conf" <<CONF
+[general]
+enable = yes
+events = USER_DEFINED
+CONF
+    cat > "$etc/cel_pgsql.conf" <<CONF
+[global]
+hostname = ${SAMAD_CEL_PG_HOST:-127.0.0.1}
+port = ${SAMAD_CEL_PG_PORT:-${SAMAD_PG_PORT:-5433}}
+dbname = ${SAMAD_CEL_PG_DBNAME:-samad}
+user = ${SAMAD_CEL_PG_USER:-samad}
+password = ${SAMAD_CEL_PG_PASSWORD:-}
+appname = asterisk-cel
+table = cel
+usegmtime = yes
+CONF
     cat > "$etc/modules.conf" <<CONF
 [modules]
 autoload = yes
@@ -116,7 +135,6 @@ noload => res_config_pgsql.so
 noload => res_config_mysql.so
 noload => res_config_sqlite3.so
 noload => cdr_pgsql.so
-noload => cel_pgsql.so
 noload => cdr_odbc.so
 noload => cel_odbc.so
 noload => cdr_tds.so
@@ -243,7 +261,6 @@ CONF
         echo "#include samad/pjsip_extra_$n.conf" >> "$etc/pjsip.conf"
     done
     : > "$etc/cdr.conf"
-    printf '[general]\nenable = no\n' > "$etc/cel.conf"
     # Debian's stock files for tones and the like, which our config does not change.
     for f in indications.conf ccss.conf acl.conf udptl.conf features.conf; do
         [ -f "$ROOT/etc/asterisk/$f" ] && cp "$ROOT/etc/asterisk/$f" "$etc/$f"

@@ -94,7 +94,12 @@ def asterisk() -> Iterator[AsteriskInstance]:
 
 
 def e2e_settings(asterisk: AsteriskInstance, database_url: str, **overrides: str) -> Settings:
-    env = {
+    return Settings.from_env(e2e_env(asterisk, database_url, **overrides))
+
+
+def e2e_env(asterisk: AsteriskInstance, database_url: str, **overrides: str) -> dict[str, str]:
+    """The service's environment in these tests (also for `samad-ivr serve` processes)."""
+    return {
         "SAMAD_DATABASE_URL": database_url,
         "SAMAD_AGI_BIND": f"127.0.0.1:{AGI_PORT}",
         "SAMAD_AMI_PORT": str(AMI_PORT),
@@ -113,7 +118,6 @@ def e2e_settings(asterisk: AsteriskInstance, database_url: str, **overrides: str
         "SAMAD_WEBRTC_SECRET": "e2e-softphone-secret-" + "s" * 16,
         **overrides,
     }
-    return Settings.from_env(env)
 
 
 @pytest.fixture
