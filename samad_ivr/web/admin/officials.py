@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -288,9 +288,7 @@ async def _install_recording(request: web.Request, data: bytes, out_base: Path) 
     return None
 
 
-async def _upload_worker(app: web.Application) -> AsyncIterator[None]:
-    app[UPLOADS] = UploadWorker()
-    yield
+async def _close_upload_worker(app: web.Application) -> None:
     app[UPLOADS].close()
 
 
@@ -302,4 +300,5 @@ def setup_official_routes(app: web.Application) -> None:
     app.router.add_post(base + "/{official_id}/delete", delete_official)
     app.router.add_post(base + "/{official_id}/prompt", upload_prompt)
     setup_desk_credentials(app, base)
-    app.cleanup_ctx.append(_upload_worker)
+    app[UPLOADS] = UploadWorker()  # before the app is frozen; its thread starts on demand
+    app.on_cleanup.append(_close_upload_worker)
