@@ -238,3 +238,21 @@ async def test_the_form_page_is_persian_rtl_and_never_cached(web_client: Client)
     assert 'name="viewport"' in body
     assert 'inputmode="numeric"' in body
     assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_tries_older_than_their_windows_count_for_nothing_and_are_pruned(
+    web_client: Client, answered: CitizenRequest, db_pool: Pool
+) -> None:
+    async with db_pool.acquire() as conn:
+        await conn.execute(
+            """INSERT INTO status_web_attempts (address, code, matched, at)
+               SELECT '127.0.0.1', $1, false, now() - interval '3 days' - n * interval '1 s'
+               FROM generate_series(1, 50) n""",
+            answered.code,
+        )
+    status, body = await _look_up(web_client, answered.code, "2233")
+    assert status == 200
+    assert ANSWER in body
+    async with db_pool.acquire() as conn:
+        left = await conn.fetchval("SELECT count(*) FROM status_web_attempts")
+    assert left == 1  # only this try; the 50 old ones went with it
