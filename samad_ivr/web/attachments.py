@@ -9,6 +9,7 @@ attachment`) of its stored type with `nosniff`, so a browser never renders it as
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from urllib.parse import quote
 
 from aiohttp import web
@@ -52,13 +53,20 @@ async def attachment(request: web.Request) -> web.StreamResponse:
     if not await store.exists(ref.meta.sha256):
         log.error("attachment %s: file %s is missing", ref.meta.id, path)
         raise http_error(request, 404, "file_missing", "پروندهٔ این پیوست در دسترس نیست.")
+    return file_download(path, ref.meta.content_type, ref.meta.filename)
+
+
+def file_download(path: Path, content_type: str, filename: str) -> web.FileResponse:
+    """A stored file as a download of its own type that no browser renders as a page
+    (also /status's signed links)."""
     return web.FileResponse(
         path,
         headers={
-            "Content-Type": ref.meta.content_type,
-            "Content-Disposition": content_disposition(ref.meta.filename),
+            "Content-Type": content_type,
+            "Content-Disposition": content_disposition(filename),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )

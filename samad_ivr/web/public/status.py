@@ -30,7 +30,7 @@ from samad_ivr.storage.casefile import AttachmentMeta
 from samad_ivr.storage.db import StorageUnavailable
 from samad_ivr.storage.status_web import CitizenView, StatusWebRepository
 from samad_ivr.web.app import DEPS, Feature
-from samad_ivr.web.attachments import content_disposition
+from samad_ivr.web.attachments import file_download
 from samad_ivr.web.auth_views import client_ip
 from samad_ivr.web.config import WEB_SETTINGS
 from samad_ivr.web.public.status_links import DEFAULT_TTL_SECONDS, attachment_url, verify
@@ -162,7 +162,9 @@ def _not_found() -> web.HTTPNotFound:
 async def status_attachment(request: web.Request) -> web.StreamResponse:
     text = request.match_info.get("attachment_id", "")
     expires, sig = request.query.get("exp", ""), request.query.get("sig", "")
-    if not (text.isdigit() and len(text) <= 18 and expires.isdigit() and len(expires) <= 12):
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise _not_found()
+    if not (expires.isascii() and expires.isdigit() and len(expires) <= 12):
         raise _not_found()
     secret = request.config_dict[WEB_SETTINGS].secret.value
     if not verify(secret, int(text), int(expires), sig, time.time()):
@@ -172,17 +174,7 @@ async def status_attachment(request: web.Request) -> web.StreamResponse:
     if meta is None or not await store.exists(meta.sha256):
         log.error("status attachment %s: row or file missing", text)
         raise _not_found()
-    return web.FileResponse(
-        store.path_of(meta.sha256),
-        headers={
-            "Content-Type": meta.content_type,
-            "Content-Disposition": content_disposition(meta.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-            "Referrer-Policy": "no-referrer",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
-    )
+    return file_download(store.path_of(meta.sha256), meta.content_type, meta.filename)
 
 
 def status_feature(clock: Clock = _utcnow) -> Feature:
