@@ -118,7 +118,10 @@ async def test_the_attachment_downloads_through_its_signed_link_only(
         f"/{attachment_id}?", f"/{attachment_id + 1}?"
     )
     expired = attachment_url(SECRET, attachment_id, int(time.time()) - 1)
-    for url in (tampered, other, expired, f"/status/attachments/{attachment_id}"):
+    persian_id = "".join(chr(0x6F0 + int(d)) for d in str(attachment_id))
+    persian = link.replace("&amp;", "&").replace(f"/{attachment_id}?", f"/{persian_id}?")
+    bare = f"/status/attachments/{attachment_id}"
+    for url in (tampered, other, expired, bare, persian, bare + "?exp=99999999999999&sig=x"):
         assert (await web_client.get(url)).status == 404, url
 
 
