@@ -1,7 +1,8 @@
 """One soak run: start the stack, place the calls while faults are injected, drain, account.
 
 Faults come in cycles spread evenly over the placement window, each cycle in this order:
-samad-ivr SIGKILL (restarted ``down_s`` later), PostgreSQL stopped and started again
+samad-ivr frozen (SIGSTOP) for a few seconds then SIGKILLed, so FastAGI sessions die in
+the middle (restarted ``down_s`` later), PostgreSQL stopped and started again
 (``down_s`` down), Kannel stopped and started again (``kannel_down_s`` down), every AMI
 session of samad-ivr cut by Asterisk.  After the last call the run waits for the
 callers' channels to end, then for the accounting to hold (spool replay, recording
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 DESK = "Local/desk@samad-soak-desk"
 FAULTS = ("service_kill", "postgres_restart", "kannel_down", "ami_cut")
 DRAIN_S = 180.0
+RELOGIN_S = 60.0
+FREEZE_S = 3.0  # samad-ivr stopped (SIGSTOP) before its SIGKILL
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ async def _fault(stack: Stack, kind: str, cfg: SoakConfig, t0: float) -> dict[st
     at = round(time.monotonic() - t0, 1)
     detail: dict[str, Any] = {"fault": kind, "at_s": at}
     if kind == "service_kill":
-        await asyncio.to_thread(stack.kill_service)
+        detail["agi_sessions_killed"] = await asyncio.to_thread(stack.kill_service, FREEZE_S)
         await asyncio.sleep(cfg.down_s)
         await asyncio.to_thread(stack.start_service)
         detail["down_s"] = round(time.monotonic() - t0 - at, 1)
@@ -74,7 +77,15 @@ async def _fault(stack: Stack, kind: str, cfg: SoakConfig, t0: float) -> dict[st
         await asyncio.to_thread(stack.start_kannel)
         detail["down_s"] = round(time.monotonic() - t0 - at, 1)
     else:
-        detail["sessions_cut"] = await asyncio.to_thread(stack.cut_ami)
+        cut = await asyncio.to_thread(stack.cut_ami)
+        detail["sessions_cut"] = cut
+        # samad-ivr (live state and its AMI client) and the soak's caller log in again.
+        while len(await asyncio.to_thread(stack.ami_sessions)) < cut:
+            if time.monotonic() - t0 - at > RELOGIN_S:
+                break
+            await asyncio.sleep(0.5)
+        else:
+            detail["relogin_s"] = round(time.monotonic() - t0 - at, 1)
     log.info("soak: fault %s", detail)
     return detail
 

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 AMI_SECRET = "samad-dev-secret"
 SMS_TOKEN = "soak-callback-token-0123456789"
 DATABASE = "samad_soak"
+MAX_FREEZE_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -230,12 +231,34 @@ class Stack:
         return self._script("asterisk-dev.sh", self._ast_env(), "rx", command, timeout=60)
 
     # --- faults ---------------------------------------------------------------------
-    def kill_service(self) -> None:
-        """SIGKILL: no shutdown handler runs, sessions in progress die mid-command."""
+    def kill_service(self, freeze_s: float) -> int:
+        """A stalled loop, then a crash: SIGSTOP for ``freeze_s`` (the FastAGI sessions that
+        arrive meanwhile wait inside the service; longer, up to MAX_FREEZE_S, until one
+        does), then SIGKILL, so no shutdown handler runs
+        and those sessions die mid-command.  Returns how many FastAGI connections were
+        open at the kill."""
         assert self.service is not None
+        self.service.send_signal(signal.SIGSTOP)
+        time.sleep(freeze_s)
+        open_sessions = self.agi_connections()
+        until = time.monotonic() + MAX_FREEZE_S  # longer while no call is caught inside
+        while open_sessions == 0 and time.monotonic() < until:
+            time.sleep(0.5)
+            open_sessions = self.agi_connections()
         self.service.send_signal(signal.SIGKILL)
         self.service.wait(timeout=10)
         self.service = None
+        return open_sessions
+
+    def agi_connections(self) -> int:
+        out = subprocess.run(
+            ["ss", "-tnH", "state", "established", f"( sport = :{self.ports.agi} )"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
+        return len([line for line in out.splitlines() if line.strip()])
 
     def stop_postgres(self) -> None:
         self._script("postgres-dev.sh", self._pg_env(), "stop", timeout=120)
@@ -243,10 +266,14 @@ class Stack:
     def stop_kannel(self) -> None:
         self._script("kannel-dev.sh", self._kannel_env(), "stop", timeout=60)
 
+    def ami_sessions(self) -> list[str]:
+        """File descriptors of the AMI sessions of our user (samad-ivr's and the soak's)."""
+        connected = self.rx("manager show connected")
+        return re.findall(r"^\s*samad\s+\S+\s+\d+\s+\d+\s+(\d+)\s", connected, re.M)
+
     def cut_ami(self) -> int:
         """Asterisk closes every AMI session of our user; Asterisk and its calls go on."""
-        connected = self.rx("manager show connected")
-        descriptors = re.findall(r"^\s*samad\s+\S+\s+\d+\s+\d+\s+(\d+)\s", connected, re.M)
+        descriptors = self.ami_sessions()
         for descriptor in descriptors:
             self.rx(f"manager kick session {descriptor}")
         return len(descriptors)

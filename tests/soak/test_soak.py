@@ -53,7 +53,11 @@ def test_no_call_request_sms_or_recording_is_lost_under_every_kind_of_fault(
     assert out.exists(), proc.stderr[-4000:]
     result = json.loads(out.read_text("utf-8"))
     assert [f["fault"] for f in result["faults"]] == FAULTS
-    assert next(f for f in result["faults"] if f["fault"] == "ami_cut")["sessions_cut"] >= 1
+    kill = next(f for f in result["faults"] if f["fault"] == "service_kill")
+    assert kill["agi_sessions_killed"] >= 1  # FastAGI sessions died in the middle
+    cut = next(f for f in result["faults"] if f["fault"] == "ami_cut")
+    assert cut["sessions_cut"] >= 3  # samad-ivr's two and the soak caller's
+    assert cut["relogin_s"] < 30  # every one of them logged in again
     acc = result["accounting"]
     assert acc["problems"] == {}, acc["examples"]
     assert acc["holds"]
@@ -62,8 +66,9 @@ def test_no_call_request_sms_or_recording_is_lost_under_every_kind_of_fault(
     assert acc["placed"] == 24 == acc["in_calls"], result["unplaced"]
     assert result["channels_left"] == 0
     outcomes = acc["outcomes"]
-    assert outcomes.get("desk: desk/answered", 0) >= 1, outcomes
-    assert any(k.startswith("message: ") and k.endswith("/message") for k in outcomes), outcomes
-    assert outcomes.get("hangup: None/abandoned", 0) >= 1, outcomes
+    # (kind: route/disposition) the route of an answered call is the desk or the queue
+    paths = (("desk", "answered"), ("message", "message"), ("hangup", "abandoned"))
+    for kind, disposition in paths:
+        assert any(k.startswith(f"{kind}: ") and k.endswith(f"/{disposition}") for k in outcomes)
     talking = sum(n for kind, n in result["calls"].items() if kind != "hangup")
     assert acc["requests"] == acc["tracking_sms"] == acc["gateway_sends"] == talking
