@@ -24,6 +24,7 @@ from samad_ivr.agi.handlers.subscribe import SubscribeDeps
 from samad_ivr.agi.routes import build_routes
 from samad_ivr.agi.server import FastAgiServer
 from samad_ivr.ami.client import AmiClient, AmiError
+from samad_ivr.ami.queue_members import QueueMemberSync, queue_decision
 from samad_ivr.ami.events import AmiEventStream
 from samad_ivr.ami.originate import AmiOriginator
 from samad_ivr.calls.alarms import CallAlarms
@@ -95,6 +96,7 @@ class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.agi: FastAgiServer | None = None
+        self.queue_sync: QueueMemberSync | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._stack = contextlib.AsyncExitStack()
         # Each web feature module contributes its routes (see samad_ivr.web.app);
@@ -172,6 +174,7 @@ class Service:
             calls=s.calls,
             sounds_dir=s.sounds_dir,
             clock=lambda: datetime.now(UTC),
+            kick_queue=self._kick_queue,
         )
         subscribe_deps = SubscribeDeps(
             subscriptions=NoticeRepository(cpool), center_code=s.center_code, clock=deps.clock
@@ -210,6 +213,12 @@ class Service:
         softphone = s.softphone
         self.ami = AmiClient(s.ami)
         self._stack.callback(self.ami.close)
+        # Every desk on duty is a member of the center's queue (on every instance: the
+        # rounds are idempotent, so two instances agree).
+        self.queue_sync = QueueMemberSync(
+            self.ami, queue_decision(deps.routing), deps.clock, interval=s.calls.queue_sync_seconds
+        )
+        self._spawn(self.queue_sync.run())
         self.desk_sync = (
             DeskConfigSync(
                 softphone, DeskRepository(pool), self.ami, DeskCredentialRepository(pool)
@@ -388,6 +397,10 @@ class Service:
                 log.error("database not reachable for migrations (%s); retrying", exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
+
+    def _kick_queue(self) -> None:
+        if self.queue_sync is not None:
+            self.queue_sync.kick()
 
     def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         task = asyncio.create_task(coro)

@@ -75,6 +75,10 @@ class CallSettings:
     queue_max_wait_seconds: int
     message_max_seconds: int
     agi_command_timeout: float
+    # How often the queue's members are checked against the desks on duty.
+    queue_sync_seconds: float = 5.0
+    # How often a waiting caller hears their position and wait (Persian, our composer).
+    queue_announce_seconds: int = 45
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,8 @@ class Settings:
                 queue_max_wait_seconds=integer("QUEUE_MAX_WAIT_SECONDS", 300, 1, 3600),
                 message_max_seconds=integer("MESSAGE_MAX_SECONDS", 180, 5, 1800),
                 agi_command_timeout=float(integer("AGI_COMMAND_TIMEOUT", 30, 1, 3600)),
+                queue_sync_seconds=float(integer("QUEUE_SYNC_SECONDS", 5, 1, 300)),
+                queue_announce_seconds=integer("QUEUE_ANNOUNCE_SECONDS", 45, 10, 600),
             ),
             center_code=get("CENTER", "hamedan"),
             timezone=get("TIMEZONE", "Asia/Tehran"),

@@ -36,6 +36,8 @@ MESSAGE_MAX = "SAMAD_MESSAGE_MAX"
 OFFICIAL_ID = "SAMAD_OFFICIAL_ID"
 DEPUTY_ID = "SAMAD_DEPUTY_ID"
 OFFICIAL_PROMPT = "SAMAD_OFFICIAL_PROMPT"
+WHO_PROMPTS = "SAMAD_WHO_PROMPTS"  # "answering you today: ..." before the queue
+MEMBERNAME = "MEMBERNAME"  # app_queue: the member who answered = the official's id
 ANNOUNCE = "SAMAD_ANNOUNCE"  # &-joined prompt names for Playback
 CODE_PROMPTS = "SAMAD_CODE_PROMPTS"  # &-joined digit prompts of the tracking code
 TRACKING_CODE = "SAMAD_TRACKING_CODE"

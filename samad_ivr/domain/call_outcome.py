@@ -64,13 +64,19 @@ class CallOutcome:
 def decide_outcome(facts: LegFacts) -> CallOutcome:
     """Classify a finished (or finishing) call."""
     route = _ROUTE_OF_LEG.get(facts.leg)
-    conversation = (
+    # A queue member answered (every routed call joins the queue): the dialplan set the
+    # leg to desk or deputy by the member's penalty and the official to MEMBERNAME.
+    by_member = facts.member_interface != "" and route in (
+        RouteTaken.DESK, RouteTaken.DEPUTY, RouteTaken.QUEUE
+    )  # fmt: skip
+    conversation = by_member or (
         route in (RouteTaken.DESK, RouteTaken.DEPUTY) and facts.dialstatus == "ANSWER"
-    ) or (route is RouteTaken.QUEUE and facts.member_interface != "")
+    )
     message = facts.message_seconds is not None and facts.message_seconds >= MIN_MESSAGE_SECONDS
     official_id: int | None = None
     if conversation:
-        official_id = facts.deputy_id if route is RouteTaken.DEPUTY else facts.official_id
+        deputy_dialled = route is RouteTaken.DEPUTY and not by_member
+        official_id = facts.deputy_id if deputy_dialled else facts.official_id
     if conversation:
         disposition = Disposition.ANSWERED
     elif message:

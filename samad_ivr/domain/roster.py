@@ -25,6 +25,7 @@ __all__ = [
     "RoutingDecision",
     "decide",
     "default_window_slot",
+    "overlaps_same_official",
 ]
 
 
@@ -93,9 +94,20 @@ class CenterCalendar:
 
 @dataclass(frozen=True, slots=True)
 class OnDuty:
-    """The call goes to the official of ``slot``."""
+    """Officials are on duty: ``slot`` started first, ``also`` are the other desks on duty
+    at the same instant (slots of different officials may overlap: several desks)."""
 
     slot: DutySlot
+    also: tuple[DutySlot, ...] = ()
+
+    @property
+    def slots(self) -> tuple[DutySlot, ...]:
+        """Every slot on duty, the first-started first; one per official."""
+        return (self.slot, *self.also)
+
+    @property
+    def officials(self) -> tuple[Official, ...]:
+        return tuple(s.official for s in self.slots)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +131,9 @@ def decide(
     """Decide where a call arriving at ``instant`` goes.
 
     ``OnDuty`` if some slot covers ``instant`` (half-open) and that slot's local start
-    date is not closed; when several do, the one starting first wins. Otherwise
+    date is not closed; when several do, all of them are on duty (the first-started
+    first), one slot per official (the same official in two slots is bad data: the
+    first one counts). Otherwise
     ``Closed`` with the earliest slot starting after ``instant`` on an open day, or
     ``Closed(None)`` when there is none. Raises :class:`NaiveInstant` for a naive
     ``instant``: guessing its zone would silently misroute calls by 3.5 hours.
@@ -130,9 +144,12 @@ def decide(
         (s for s in slots if not calendar.is_closed(calendar.local_date(s.starts_at))),
         key=_slot_order,
     )
+    covering: list[DutySlot] = []
     for slot in open_slots:
-        if slot.covers(instant):
-            return OnDuty(slot)
+        if slot.covers(instant) and all(s.official.id != slot.official.id for s in covering):
+            covering.append(slot)
+    if covering:
+        return OnDuty(covering[0], tuple(covering[1:]))
     upcoming = (s for s in open_slots if s.starts_at > instant)
     return Closed(next(upcoming, None))
 
@@ -152,3 +169,21 @@ def default_window_slot(
         starts_at=datetime.combine(day, start, tzinfo=tz),
         ends_at=datetime.combine(day, end, tzinfo=tz),
     )
+
+
+def overlaps_same_official(slots: Sequence[DutySlot]) -> list[tuple[DutySlot, DutySlot]]:
+    """Pairs of slots that put the same official in two places at once (half-open, so
+    back-to-back slots do not overlap).  Slots of different officials may overlap."""
+    by_official: dict[int, list[DutySlot]] = {}
+    for slot in slots:
+        by_official.setdefault(slot.official.id, []).append(slot)
+    clashes: list[tuple[DutySlot, DutySlot]] = []
+    for own in by_official.values():
+        own.sort(key=_slot_order)
+        latest: DutySlot | None = None
+        for slot in own:
+            if latest is not None and slot.starts_at < latest.ends_at:
+                clashes.append((latest, slot))
+            if latest is None or slot.ends_at > latest.ends_at:
+                latest = slot
+    return clashes

@@ -9,7 +9,7 @@ manifest the audio generator records, so every name returned here must be a key 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -31,6 +31,7 @@ __all__ = [
     "jalali_date_prompts",
     "number_prompts",
     "time_prompts",
+    "who_answers_prompts",
 ]
 
 AND = "digits/and"
@@ -121,6 +122,32 @@ def number_prompts(n: int) -> list[str]:
     for group in groups[1:]:
         prompts.append(AND)
         prompts.extend(group)
+    return prompts
+
+
+WHO_INTRO = "oncall-intro"  # "هم‌اکنون پاسخگوی شما"
+WHO_COLLEAGUES = "oncall-colleagues"  # "... نفر از همکاران ایشان"
+WHO_CONNECTING = "oncall-connecting"
+
+
+def who_answers_prompts(officials: Sequence[str], *, spell_out: int = 3) -> list[str]:
+    """"Answering you today: A, B and C" from each official's own prompt.
+
+    Up to ``spell_out`` officials are named one by one ("و" before the last); more are
+    "the first one and N of their colleagues", so the caller hears who leads the desks
+    without a roll call.  Raises :class:`NotSpeakable` for an empty list.
+    """
+    if not officials:
+        raise NotSpeakable("nobody on duty to announce")
+    prompts = [WHO_INTRO]
+    if len(officials) <= spell_out:
+        for i, official in enumerate(officials):
+            if i and i == len(officials) - 1:
+                prompts.append(AND)
+            prompts.append(official)
+    else:
+        prompts += [officials[0], AND, *number_prompts(len(officials) - 1), WHO_COLLEAGUES]
+    prompts.append(WHO_CONNECTING)
     return prompts
 
 

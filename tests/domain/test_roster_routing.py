@@ -135,11 +135,15 @@ def test_no_slots_at_all_is_closed_with_no_next_session() -> None:
     assert decide(tehran(SUNDAY, 10), [], OPEN) == Closed(None)
 
 
-def test_overlapping_slots_route_to_the_one_that_started_first() -> None:
+def test_overlapping_slots_of_two_officials_put_both_on_duty_first_started_first() -> None:
     early = DutySlot(9, DEPUTY, tehran(SUNDAY, 8), tehran(SUNDAY, 10))
     late = DutySlot(1, GOVERNOR, tehran(SUNDAY, 9), tehran(SUNDAY, 11))
     for order in ([early, late], [late, early]):
-        assert decide(tehran(SUNDAY, 9, 30), order, OPEN) == OnDuty(early)
+        decision = decide(tehran(SUNDAY, 9, 30), order, OPEN)
+        assert decision == OnDuty(early, (late,))
+        assert isinstance(decision, OnDuty)
+        assert decision.officials == (DEPUTY, GOVERNOR)
+    assert decide(tehran(SUNDAY, 10), [early, late], OPEN) == OnDuty(late)
 
 
 def test_next_session_is_the_earliest_regardless_of_input_order() -> None:

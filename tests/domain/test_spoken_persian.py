@@ -199,3 +199,27 @@ def test_format_jalali_refuses_naive_datetimes() -> None:
 )
 def test_format_jalali_date_is_zero_padded_persian_digits(day: date, text: str) -> None:
     assert format_jalali_date(day) == text
+
+
+def test_who_answers_names_up_to_three_officials_with_and_before_the_last() -> None:
+    from samad_ivr.domain.spoken import who_answers_prompts
+
+    assert who_answers_prompts(["officials/1"]) == [
+        "oncall-intro", "officials/1", "oncall-connecting"
+    ]
+    assert who_answers_prompts(["officials/1", "officials/2", "officials/3"]) == [
+        "oncall-intro", "officials/1", "officials/2", "digits/and", "officials/3",
+        "oncall-connecting",
+    ]  # fmt: skip
+
+
+def test_who_answers_with_many_desks_is_the_first_and_n_colleagues() -> None:
+    from samad_ivr.domain.spoken import SPOKEN_WORDS, who_answers_prompts
+
+    prompts = who_answers_prompts([f"officials/{i}" for i in range(1, 23)])
+    # "the first official and twenty-one of their colleagues", Persian grammar
+    assert prompts == [
+        "oncall-intro", "officials/1", "digits/and", "digits/20", "digits/and", "digits/1",
+        "oncall-colleagues", "oncall-connecting",
+    ]  # fmt: skip
+    assert all(p in SPOKEN_WORDS for p in prompts if p.startswith("digits/"))

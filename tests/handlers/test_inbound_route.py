@@ -127,7 +127,7 @@ async def test_before_nine_the_caller_hears_the_session_at_nine_today(
     assert announce[-4:] == ["time/hour", "digits/9", "closed-with", "official-generic"]
 
 
-async def test_on_duty_the_desk_and_deputy_are_handed_to_the_dialplan(
+async def test_on_duty_the_caller_is_sent_to_the_queue_hearing_who_answers(
     db_pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
     ids = await seed(db_pool, deputy=True)
@@ -136,8 +136,11 @@ async def test_on_duty_the_desk_and_deputy_are_handed_to_the_dialplan(
     await route(channel, deps_for(db_pool, tmp_path, at_ten))
 
     assert channel.variables[v.ROUTE] == "desk"
-    assert channel.variables["__" + v.DESK] == "PJSIP/desk-1"
-    assert channel.variables[v.DEPUTY] == "PJSIP/deputy-1"
+    # No desk is dialled directly: the queue's members ring (queue_members.py).
+    assert "__" + v.DESK not in channel.variables
+    assert channel.variables[v.WHO_PROMPTS].split("&") == [
+        "oncall-intro", "official-generic", "oncall-connecting"
+    ]
     assert channel.variables[v.OFFICIAL_ID] == str(ids["official"])
     assert channel.variables[v.DEPUTY_ID] == str(ids["deputy"])
     assert channel.variables[v.QUEUE] == "samad-desk"
@@ -156,6 +159,7 @@ async def test_an_official_with_a_recorded_prompt_is_announced_with_it(
     channel = FakeChannel()
     await route(channel, deps_for(db_pool, tmp_path, BEFORE_NINE.replace(hour=10)))
     assert channel.variables[v.OFFICIAL_PROMPT] == f"officials/{ids['official']}"
+    assert f"officials/{ids['official']}" in channel.variables[v.WHO_PROMPTS].split("&")
 
 
 @pytest.mark.parametrize("caller", ['"\\evil\\" <0918>', "", "0918\x7f;${SHELL(id)}"])

@@ -44,6 +44,8 @@ class RouteDeps:
     calls: CallSettings
     sounds_dir: Path  # where Asterisk finds fa/ prompts; officials' prompts live below it
     clock: Callable[[], datetime]
+    # Asks the queue member sync for a round now (a call is about to join the queue).
+    kick_queue: Callable[[], None] | None = None
 
 
 async def read_report(channel: Channel) -> CallReport:

@@ -12,8 +12,8 @@ from samad_ivr.agi import variables as v
 from samad_ivr.agi.handlers.common import Channel, RouteDeps, read_report
 from samad_ivr.calls.routing import RosterSnapshot, RosterUnavailable
 from samad_ivr.domain.phone import normalise_caller_id
-from samad_ivr.domain.roster import Closed, DutySlot, Official, OnDuty
-from samad_ivr.domain.spoken import jalali_date_prompts, time_prompts
+from samad_ivr.domain.roster import Closed, Official, OnDuty
+from samad_ivr.domain.spoken import jalali_date_prompts, time_prompts, who_answers_prompts
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ async def handle(channel: Channel, deps: RouteDeps) -> None:
     values[v.CENTER] = snapshot.center_code
     deps.intake.record_start_soon(report)
     if isinstance(decision, OnDuty):
-        values.update(_desk_variables(deps, decision.slot, snapshot))
+        values.update(_desk_variables(deps, decision, snapshot))
     else:
         values.update(_closed_variables(deps, decision, snapshot))
     # One round trip for all of them; the route goes last so a partial set never routes.
@@ -40,23 +40,23 @@ async def handle(channel: Channel, deps: RouteDeps) -> None:
     await channel.set_variables(values)
 
 
-def _desk_variables(deps: RouteDeps, slot: DutySlot, snapshot: RosterSnapshot) -> dict[str, str]:
-    official = slot.official
-    log.info("on duty: official %s at %s", official.id, official.desk_endpoint)
+def _desk_variables(deps: RouteDeps, decision: OnDuty, snapshot: RosterSnapshot) -> dict[str, str]:
+    officials = decision.officials
+    log.info("on duty: officials %s", [o.id for o in officials])
+    if deps.kick_queue is not None:
+        deps.kick_queue()  # the members are right before the caller joins
+    first = officials[0]
     values = {
-        # Double underscore: inherited by the queue member leg that rings the desk.
-        "__" + v.DESK: official.desk_endpoint,
-        v.DESK_RING: str(deps.calls.desk_ring_seconds),
-        v.OFFICIAL_ID: str(official.id),
-        v.OFFICIAL_PROMPT: official_prompt(deps, official),
+        # The first official until a queue member answers (MEMBERNAME, in the dialplan).
+        v.OFFICIAL_ID: str(first.id),
+        v.OFFICIAL_PROMPT: official_prompt(deps, first),
+        v.WHO_PROMPTS: "&".join(who_answers_prompts([official_prompt(deps, o) for o in officials])),
         v.QUEUE: snapshot.queue_name,
         v.QUEUE_MAXWAIT: str(deps.calls.queue_max_wait_seconds),
         v.ROUTE: v.ROUTE_DESK,
     }
-    if official.deputy is not None:
-        values[v.DEPUTY] = official.deputy.desk_endpoint
-        values[v.DEPUTY_ID] = str(official.deputy.id)
-        values[v.DEPUTY_RING] = str(deps.calls.deputy_ring_seconds)
+    if first.deputy is not None:
+        values[v.DEPUTY_ID] = str(first.deputy.id)
     return values
 
 
