@@ -96,6 +96,10 @@ astsbindir => /usr/sbin
 defaultlanguage = fa
 transmit_silence = yes
 CONF
+    # The node's name, part of every uniqueid and of a call's identity (calls.systemname).
+    if [ -n "${SAMAD_ASTERISK_SYSTEMNAME:-}" ]; then
+        echo "systemname = $SAMAD_ASTERISK_SYSTEMNAME" >> "$etc/asterisk.conf"
+    fi
     # Asterisk's own record of each call (CEL) into the service's database: the
     # reconciliation after a crash reads it (docs/reliability.md).  Tests point it at
     # their own database and reload cel_pgsql.so.

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 LISTEN_CONTEXT = "samad-listen"
 LISTEN_EXTEN = "spy"
 SPY_VARIABLE = "SAMAD_SPY_CHANNEL"
-_UNIQUEID_RE = re.compile(r"[0-9]{1,20}\.[0-9]{1,10}")
+# Asterisk's uniqueid: epoch.sequence, prefixed by `systemname-` on a node that sets one.
+_UNIQUEID_RE = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9._-]{0,63}-)?[0-9]{1,20}\.[0-9]{1,10}")
 
 
 _WILDCARD = "[A-Za-z0-9_.+-]+"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import asyncpg
+import pytest
 
 from samad_ivr.calls.report import build_report, report_from_json
+from samad_ivr.national.listen import ListenError, spy_variables
 from samad_ivr.storage.calls import CallRepository, CallUpsert
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -44,3 +46,12 @@ def test_the_report_carries_the_channel_s_systemname_through_the_spool() -> None
     bad = build_report(uniqueid="1.2", caller_raw="", caller_name_raw="",
                        values={"systemname": "a b;c"}, source="fastagi")  # fmt: skip
     assert bad.systemname == ""
+
+
+def test_listen_in_accepts_a_uniqueid_with_the_node_s_systemname() -> None:
+    assert spy_variables("PJSIP/listener-1", "hamedan-1-1795000000.12") == {
+        "SAMAD_SPY_CHANNEL": "hamedan-1-1795000000.12"
+    }
+    for bad in ("1795000000.12,w", "-1795000000.12", "a b-1795000000.12", "x-"):
+        with pytest.raises(ListenError):
+            spy_variables("PJSIP/listener-1", bad)
