@@ -134,6 +134,8 @@ class Settings:
     ops: OpsSettings = field(default_factory=OpsSettings)
     # /status on the web: tries per client address per hour, wrong pairs per code per day.
     status_web: StatusWebLimits = field(default_factory=StatusWebLimits)
+    # SAMAD_SERVICE_LEVEL_SECONDS: "answered within T" on the dashboard and in the API.
+    service_level_seconds: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -203,6 +205,7 @@ class Settings:
                 per_address_hour=integer("STATUS_WEB_PER_ADDRESS_HOUR", 30, 1, 100000),
                 failures_per_code_day=integer("STATUS_WEB_FAILURES_PER_CODE_DAY", 10, 1, 1000),
             ),
+            service_level_seconds=integer("SERVICE_LEVEL_SECONDS", 60, 1, 3600),
         )
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +21,7 @@ from markupsafe import Markup
 
 from samad_ivr.admin.jalali import InputError, fa_digits, iso_jalali, jalali_text
 from samad_ivr.national.dashboard import dashboard_charts, summary_tiles, topic_label
-from samad_ivr.national.filters import FILTER_FIELDS, DashboardFilter, parse_dashboard
+from samad_ivr.national.filters import FILTER_FIELDS, DashboardFilter
 from samad_ivr.storage.dashboard import WAIT_EDGES, Dashboard, DashboardTooSlow
 from samad_ivr.web.national.calls import QUERY_SCHEMA as SEARCH_QUERY_SCHEMA
 from samad_ivr.web.national.calls import STATUS_NAMES
@@ -34,14 +33,19 @@ from samad_ivr.web.national.common import (
     national_user,
     render,
     timezone,
-    visible_centers,
+)
+from samad_ivr.web.national.service_level import (
+    TOO_SLOW,
+    parse_for,
+    service_context,
+    service_level,
+    setup_service_level,
 )
 from samad_ivr.web.openapi import api_query_text, api_route
-from samad_ivr.web.security import ApiError, User, http_error
+from samad_ivr.web.security import ApiError, http_error
 from samad_ivr.web.topic_names import setup_topic_catalog, topic_catalog
 
 log = logging.getLogger(__name__)
-TOO_SLOW = "محاسبهٔ این نمودارها بیش از اندازه طول کشید؛ بازهٔ کوتاه‌تری یا یک استان را انتخاب کنید."
 
 _RANGE = "default: the 30 days up to today (the hotline's time zone); at most 366 days"
 QUERY_SCHEMA: dict[str, Any] = {
@@ -146,9 +150,7 @@ def dashboard_json(
     }  # fmt: skip
 
 
-def _parse(values: dict[str, str], user: User, tz: ZoneInfo) -> DashboardFilter:
-    today = datetime.now(UTC).astimezone(tz).date()
-    return parse_dashboard(values, visible_centers=visible_centers(user), tz=tz, today=today)
+_parse = parse_for
 
 
 async def _summary(request: web.Request, f: DashboardFilter, tz: ZoneInfo) -> Dashboard:
@@ -187,6 +189,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
     try:
         f = _parse(values, user, tz)
         d = await _summary(request, f, tz)
+        service = service_context(await service_level(request, f, tz))
     except (InputError, DashboardTooSlow) as exc:
         response = render(
             request, "national/dashboard.html", user, values=values, charts=None,
@@ -201,13 +204,14 @@ async def dashboard_page(request: web.Request) -> web.Response:
         request, "national/dashboard.html", user, values=f.values, charts=charts,
         tiles=summary_tiles(d), days=fa_digits(len(d.days)), first_day=jalali_text(f.first),
         last_day=jalali_text(f.last), calls_link=filter_link("/national/calls", f.values),
-        **form,
+        **service, **form,
     )  # fmt: skip
 
 
 def setup_national_dashboard(app: web.Application) -> None:
     setup_topic_catalog(app)
     app.router.add_get("/national/dashboard", dashboard_page)
+    setup_service_level(app, QUERY_SCHEMA)
     api_route(
         app, "GET", "/national/dashboard", api_dashboard,
         summary=(
