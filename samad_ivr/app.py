@@ -373,7 +373,9 @@ class Service:
 
     async def reconcile_calls(self) -> None:
         """Calls Asterisk's CEL holds that the service never stored (killed meanwhile)."""
-        done = await CallReconciler(self.call_pool, self.intake, self.finaliser).run()
+        done = await CallReconciler(
+            self.call_pool, self.intake, self.finaliser, center_code=self.settings.center_code
+        ).run()
         if done.stored or done.unreadable:
             log.warning("reconciled from CEL: %s calls stored, %s unreadable events",
                         done.stored, done.unreadable)  # fmt: skip

@@ -9,6 +9,8 @@ fallback spool could not take them.  This job finds every SAMAD_REPORT of the la
 call has no end in `calls`, and feeds it through the same intake as a live call; its
 recording is handed to the finaliser (the sweep finishes it if this try is cut short).
 Intake is idempotent, so a call stored meanwhile by another path changes nothing.
+Provinces sharing one database each take their own center's events (and those of calls
+that never reached routing, which carry no center).
 """
 
 from __future__ import annotations
@@ -78,10 +80,12 @@ class CallReconciler:
         intake: CallIntake,
         finaliser: RecordingFinaliser,
         *,
+        center_code: str,
         lookback_hours: int = 48,
         grace_seconds: float = 30.0,
     ) -> None:
         self._pool = pool
+        self._center = center_code
         self._intake = intake
         self._finaliser = finaliser
         self._lookback = lookback_hours
@@ -98,6 +102,8 @@ class CallReconciler:
                 log.error("CEL event %s names no call: %s", row["id"], exc)
                 unreadable += 1
                 continue
+            if report.center not in ("", self._center):
+                continue  # another province's node writing into a shared database
             result = await self._intake.take(report, final=True)
             if report.recording is not None:
                 await self._finaliser.submit(result.call_id, report.recording)

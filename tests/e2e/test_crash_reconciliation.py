@@ -109,7 +109,7 @@ async def test_a_call_in_progress_when_the_service_is_killed_is_stored_from_cel(
 
     service: Service = await start_service()  # type: ignore[operator]
     done = await CallReconciler(
-        service.call_pool, service.intake, service.finaliser, grace_seconds=0
+        service.call_pool, service.intake, service.finaliser, center_code="hamedan", grace_seconds=0
     ).run()
     assert done.stored == 1
 
@@ -139,6 +139,6 @@ async def test_a_call_in_progress_when_the_service_is_killed_is_stored_from_cel(
     assert hashlib.sha256(path.read_bytes()).hexdigest() == recording["sha256"]
     # Running again changes nothing: the call is complete now.
     again = await CallReconciler(
-        service.call_pool, service.intake, service.finaliser, grace_seconds=0
+        service.call_pool, service.intake, service.finaliser, center_code="hamedan", grace_seconds=0
     ).run()
     assert again.stored == 0

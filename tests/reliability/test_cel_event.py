@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from samad_ivr.calls.reconcile import report_from_event
+from samad_ivr.calls.reconcile import CallReconciler, report_from_event
 from samad_ivr.calls.report import channel_expression
+
+from .rig import Rig
 
 DIALPLAN = Path(__file__).resolve().parents[2] / "dialplan/extensions_samad.conf"
 
@@ -44,3 +46,34 @@ def test_an_event_whose_fields_cannot_be_split_still_ends_the_call_at_the_event(
     report = report_from_event(row("a|b"))  # type: ignore[arg-type]
     assert report.ended_at is not None
     assert report.ended_at.isoformat() == "2026-12-02T10:30:44+00:00"
+
+
+CEL_SQL = """
+INSERT INTO cel (eventtype, eventtime, userdeftype, cid_num, cid_name, uniqueid, extra)
+VALUES ('SAMAD_REPORT', (now() AT TIME ZONE 'UTC') - interval '5 minutes', 'SAMAD_REPORT',
+        '09181234599', '', $1, $2)
+"""
+
+
+async def test_reconciliation_stores_its_own_province_s_unseen_calls_once(
+    rig: Rig,
+) -> None:
+    start = int(datetime.now(UTC).timestamp()) - 400
+    for uid, center in (("1796300000.1", "hamedan"), ("1796300000.2", "tabriz")):
+        fields = f"{uid}|{start}|{start + 2}|{start + 90}|closed|closed|closed|||||"
+        fields += f"||||{center}||"
+        async with rig.pool.acquire() as conn:
+            await conn.execute(CEL_SQL, uid, json.dumps({"extra": fields}))
+    reconciler = CallReconciler(
+        rig.pool, rig.intake, rig.finaliser, center_code="hamedan", grace_seconds=0
+    )
+    first = await reconciler.run()
+    again = await reconciler.run()
+    assert (first.stored, again.stored) == (1, 0)
+    call = await rig.calls.get_call("1796300000.1")
+    assert call is not None
+    assert call.ended_at is not None
+    assert call.ended_at.timestamp() == start + 90
+    assert call.answered_at is not None
+    assert call.disposition is not None
+    assert await rig.calls.get_call("1796300000.2") is None  # another province's call
