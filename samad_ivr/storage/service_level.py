@@ -20,13 +20,15 @@ so per session = per (center, local day).  Definitions (README, "Service level")
   to leave a message does not count either way).
 
 The calls counted are exactly the search's (`filter_where`): a province admin counts
-their own province.  Two aggregates over one bounded range of `calls.started_at`
+their own province.  Two hashed aggregates over one bounded range of `calls.started_at`
 (calls_started_at_idx), in one read-only REPEATABLE READ transaction with the dashboard's
 time limit.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -52,11 +54,11 @@ _INBOUND = "c.route IS DISTINCT FROM 'satisfaction' AND c.route IS DISTINCT FROM
 _ANSWERED = f"{_INBOUND} AND c.disposition = 'answered' AND c.answered_at IS NOT NULL"
 _TO_ANSWER = "extract(epoch FROM c.answered_at - c.started_at)"
 
-# One pass over the range, grouped per (day, center) and per day.
+# One pass over the range grouped per (day, center), a hashed aggregate; the days are the
+# sums of their sessions (every number here adds up), so no second grouping is needed.
 SESSIONS_SQL = f"""
 WITH per AS (
-    SELECT GROUPING(c.center_id) AS all_centers,
-           (c.started_at AT TIME ZONE {{tz}})::date AS day, c.center_id,
+    SELECT (c.started_at AT TIME ZONE {{tz}})::date AS day, c.center_id,
            count(*) FILTER (WHERE {_INBOUND}) AS calls,
            count(*) FILTER (WHERE {_ANSWERED}) AS answered,
            count(*) FILTER (WHERE {_INBOUND} AND c.disposition = 'abandoned') AS abandoned,
@@ -66,9 +68,7 @@ WITH per AS (
            sum({_TO_ANSWER}) FILTER (WHERE {_ANSWERED}) AS answer_seconds,
            count(*) FILTER (WHERE {_ANSWERED} AND {_TO_ANSWER} <= {{threshold}}::int)
                AS answered_within
-    {{from_}}{{where}}GROUP BY GROUPING SETS (
-        ((c.started_at AT TIME ZONE {{tz}})::date, c.center_id),
-        ((c.started_at AT TIME ZONE {{tz}})::date))
+    {{from_}}{{where}}GROUP BY 1, 2
 )
 SELECT per.*, ce.name AS center_name FROM per LEFT JOIN centers ce ON ce.id = per.center_id
 """
@@ -119,22 +119,24 @@ class ServiceLevel:
     @property
     def total(self) -> SessionStats:
         """The whole range as one row."""
-        first = self.days[0].day if self.days else date.min
-        fields = (
-            "calls", "answered", "abandoned", "callbacks", "callbacks_reached",
-            "answered_within",
-        )  # fmt: skip
-        sums: dict[str, Any] = {f: sum(getattr(d, f) for d in self.days) for f in fields}
-        return SessionStats(
-            first, None, None, all_centers=True,
-            answer_seconds=sum(d.answer_seconds for d in self.days), **sums,
-        )  # fmt: skip
+        return summed(self.days[0].day if self.days else date.min, self.days)
+
+
+_ADDED = ("calls", "answered", "abandoned", "callbacks", "callbacks_reached", "answered_within")
+
+
+def summed(day: date, rows: Iterable[SessionStats]) -> SessionStats:
+    """`rows` added up into one row of every center (every number here is additive)."""
+    rows = list(rows)
+    sums: dict[str, Any] = {f: sum(getattr(r, f) for r in rows) for f in _ADDED}
+    seconds = sum(r.answer_seconds for r in rows)
+    return SessionStats(day, None, None, all_centers=True, answer_seconds=seconds, **sums)
 
 
 def _stats(r: asyncpg.Record) -> SessionStats:
     return SessionStats(
         day=r["day"], center_id=r["center_id"], center_name=r["center_name"],
-        all_centers=bool(r["all_centers"]), calls=r["calls"], answered=r["answered"],
+        calls=r["calls"], answered=r["answered"],
         abandoned=r["abandoned"], callbacks=r["callbacks"],
         callbacks_reached=r["callbacks_reached"],
         answer_seconds=float(r["answer_seconds"] or 0), answered_within=r["answered_within"],
@@ -174,9 +176,11 @@ class ServiceLevelRepository:
         except asyncpg.QueryCanceledError as exc:
             raise DashboardTooSlow(str(exc)) from exc
         rows = [_stats(r) for r in session_rows]
-        by_day = {s.day: s for s in rows if s.all_centers}
+        per_day: dict[date, list[SessionStats]] = defaultdict(list)
+        for s in rows:
+            per_day[s.day].append(s)
         sessions = sorted(
-            (s for s in rows if not s.all_centers and s.calls + s.callbacks),
+            (s for s in rows if s.calls + s.callbacks),
             key=lambda s: (s.day, s.center_name or "", s.center_id or 0),
         )
         buckets = [0] * len(ABANDON_EDGES)
@@ -184,7 +188,7 @@ class ServiceLevelRepository:
             buckets[r["bucket"] - 1] = r["calls"]
         return ServiceLevel(
             threshold_seconds=threshold_seconds,
-            days=tuple(by_day.get(d, SessionStats(d, None, None, all_centers=True)) for d in days),
+            days=tuple(summed(d, per_day.get(d, ())) for d in days),
             sessions=tuple(sessions),
             abandon_buckets=tuple(buckets),
         )
