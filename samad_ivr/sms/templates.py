@@ -42,12 +42,18 @@ DEFAULT_SATISFACTION_QUESTION = (
     "سامد: آیا پاسخ {agency} به درخواست شما قانع‌کننده بود؟\nکد پیگیری:\n{code}\n"
     "اگر قانع شدید ۱ و اگر نه ۲ را پیامک کنید."
 )
+# The same text as migration 0028 stores.
+DEFAULT_CALLBACK_MISSED = (
+    "سامد: نتوانستیم در این نوبت با شما تماس بگیریم؛ درخواست شما ثبت شد.\nکد پیگیری:\n{code}\n"
+    "نوبت بعدی پاسخ‌گویی: {next_session}"
+)
 DEFAULTS = {
     "tracking_code": DEFAULT_TRACKING_CODE,
     "request_answered": DEFAULT_REQUEST_ANSWERED,
     "agency_reminder": DEFAULT_AGENCY_REMINDER,
     "request_sent_back": DEFAULT_REQUEST_SENT_BACK,
     "satisfaction_question": DEFAULT_SATISFACTION_QUESTION,
+    "callback_missed": DEFAULT_CALLBACK_MISSED,
 }
 
 

@@ -38,6 +38,8 @@ TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
     "request_sent_back": frozenset({"code", "due_on"}),
     # To the citizen a day after the answer: was it convincing? (samad_ivr.jobs.satisfaction_ask)
     "satisfaction_question": frozenset({"code", "agency"}),
+    # To a caller whose callback could not be made in the session (samad_ivr.jobs.callbacks).
+    "callback_missed": frozenset({"code", "next_session"}),
 }
 # Templates whose {code} must stand alone on its line, so that it is read without error.
 CODE_ON_ITS_OWN_LINE = frozenset(
@@ -47,6 +49,7 @@ CODE_ON_ITS_OWN_LINE = frozenset(
         "agency_reminder",
         "request_sent_back",
         "satisfaction_question",
+        "callback_missed",
     }
 )
 MAX_TEMPLATE_PARTS = 3
@@ -55,6 +58,7 @@ _SAMPLE = {
     "registered_at": "۱۴۰۴/۰۱/۰۱ ساعت ۰۹:۰۰",
     "answered_at": "۱۴۰۴/۰۱/۰۸ ساعت ۱۱:۳۰",
     "due_on": "۱۴۰۴/۰۱/۱۵",
+    "next_session": "شنبه ۱۴۰۴/۰۱/۰۹ ساعت ۰۹:۰۰",
     # A long real name, so that the part count is not optimistic.
     "agency": "ادارهٔ کل راه و شهرسازی استان همدان",
 }

@@ -38,6 +38,7 @@ DESCRIPTIONS: Mapping[str, str] = {
     "agency_reminder": "یادآوری مهلت پاسخ که روز یادآوری برای شمارهٔ همراه دستگاه فرستاده می‌شود",
     "request_sent_back": "خبر بازگشت درخواست به دستگاه با مهلت تازه، برای شمارهٔ همراه دستگاه",
     "satisfaction_question": "پرسش «آیا پاسخ قانع‌کننده بود؟» از شهروند، پس از پاسخ دستگاه",
+    "callback_missed": "به شهروندی که تماس برگشتی‌اش در این نوبت ممکن نشد (کد پیگیری و نوبت بعدی)",
 }
 DEFAULTS: Mapping[str, str] = SHIPPED_TEXTS
 PLACEHOLDERS: Mapping[str, str] = {
