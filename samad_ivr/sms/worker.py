@@ -160,5 +160,8 @@ class OutboxWorker:
             except StorageUnavailable as exc:
                 log.warning("sms worker paused: %s", exc)
                 busy = 0
+            except Exception:  # a dead worker would keep every SMS queued until a restart
+                log.exception("sms worker: pass failed; trying again")
+                busy = 0
             if not busy:
                 await asyncio.sleep(self._s.idle_seconds)

@@ -244,3 +244,27 @@ async def test_serve_starts_a_worker_that_sends_with_the_log_provider_and_stops_
     assert (await outbox_row(db_pool, sms_id))["provider"] == "log"
     assert MOBILE not in caplog.text  # masked
     assert "1234567890" not in caplog.text  # the body stays in the database
+
+
+async def test_an_unforeseen_error_in_a_pass_does_not_stop_the_worker(
+    make_worker: MakeWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the soak: a worker task that died kept every tracking code queued."""
+    worker = make_worker(CountingProvider(), sms_settings(idle_seconds="1"))
+    passes: list[int] = []
+    again = asyncio.Event()
+
+    async def run_once() -> int:
+        passes.append(1)
+        if len(passes) == 1:
+            raise RuntimeError("an error nobody foresaw")
+        again.set()
+        return 0
+
+    monkeypatch.setattr(worker, "run_once", run_once)
+    task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.wait_for(again.wait(), timeout=5)
+    finally:
+        task.cancel()
+    assert len(passes) >= 2
