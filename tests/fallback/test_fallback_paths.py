@@ -14,7 +14,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "agi" / "samad_fallback.py"
 
 def load_script() -> ModuleType:
     spec = importlib.util.spec_from_file_location("samad_fallback_under_test", SCRIPT)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     saved = list(sys.path)
     try:
