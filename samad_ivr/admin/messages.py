@@ -11,7 +11,7 @@ from samad_ivr.storage.roster_edit import Slot
 
 __all__ = ["clash_messages", "overlap_message", "slot_text"]
 
-ONE_DESK = "هر مرکز در هر زمان فقط یک مسئول کشیک دارد."
+ONE_DESK = "یک مسئول در هر زمان فقط یک نوبت کشیک دارد."
 
 
 def slot_text(slot: Slot, tz: ZoneInfo) -> str:

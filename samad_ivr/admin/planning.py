@@ -90,12 +90,15 @@ def plan_working_days(
 
 
 def internal_clashes(plan: Sequence[PlannedSlot]) -> list[tuple[PlannedSlot, PlannedSlot]]:
-    """Pairs of planned slots that overlap each other (half-open intervals)."""
+    """Pairs of planned slots of the same official that overlap (half-open intervals).
+
+    Slots of different officials may overlap: several desks answer at once."""
     ordered = sorted(plan, key=lambda p: (p.starts_at, p.ends_at))
     clashes = []
     for i, first in enumerate(ordered):
         for second in ordered[i + 1 :]:
             if second.starts_at >= first.ends_at:
                 break
-            clashes.append((first, second))
+            if second.official_id == first.official_id:
+                clashes.append((first, second))
     return clashes

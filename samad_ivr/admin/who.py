@@ -46,6 +46,13 @@ class WhoAnswer:
     on_duty: SlotText | None
     closed_reason: str | None
     next_session: SlotText | None
+    # Several desks: everyone on duty at the instant, ``on_duty`` (started first) first.
+    desks: tuple[SlotText, ...] = ()
+
+    @property
+    def desk_count(self) -> str:
+        """How many desks are on duty, in Persian digits."""
+        return fa_digits(len(self.desks))
 
 
 def _text(slot: DutySlot, tz: ZoneInfo) -> SlotText:
@@ -89,7 +96,8 @@ async def who_answers(roster: RosterRepository, center_code: str, instant: datet
     local = instant.astimezone(tz)
     instant_text = f"{jalali_text(local.date())} ساعت {time_text(local.time())}"
     if isinstance(decision, OnDuty):
-        return WhoAnswer(instant_text, _text(decision.slot, tz), None, None)
+        desks = tuple(_text(slot, tz) for slot in decision.slots)
+        return WhoAnswer(instant_text, desks[0], None, None, desks)
     upcoming = decision.next_session
     return WhoAnswer(
         instant_text,

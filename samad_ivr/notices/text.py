@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -63,17 +64,30 @@ def session_text(session: PublicSession) -> SessionText:
     )
 
 
-def announcement_sms(session: PublicSession, optout_word: str = DEFAULT_OPTOUT_WORD) -> str:
+def announcement_sms(
+    session: PublicSession,
+    optout_word: str = DEFAULT_OPTOUT_WORD,
+    together: Sequence[PublicSession] = (),
+) -> str:
     """The SMS telling a subscriber who answers 111 at which session.
 
+    ``together`` are the other desks on duty in the same session (slots of the center
+    overlapping it): one SMS names them all, from the first start to the last end.
     Times are wall-clock times of the center; the opt-out instruction is always last so
     an operator's truncation never hides the rest of the message.
     """
+    sessions = [session, *together]
     text = session_text(session)
-    who = session.official_title + (f" {session.agency}" if session.agency else "")
+    ends = session_text(max(sessions, key=lambda s: s.ends_at)).ends
+    names = [s.official_title + (f" {s.agency}" if s.agency else "") for s in sessions]
+    names = list(dict.fromkeys(names))  # two desks of one agency are named once
+    who = names[0] if len(names) == 1 else "، ".join(names[:-1]) + " و " + names[-1]
+    verb = "پاسخگوی تماس‌های شما با شماره ۱۱۱ است"
+    if len(names) > 1:
+        verb = "با هم پاسخگوی تماس‌های شما با شماره ۱۱۱ هستند"
     return (
-        f"سامد ۱۱۱: {who} {text.long_date} ساعت {text.starts} تا {text.ends} "
-        f"در {session.center_name} پاسخگوی تماس‌های شما با شماره ۱۱۱ است.\n"
+        f"سامد ۱۱۱: {who} {text.long_date} ساعت {text.starts} تا {ends} "
+        f"در {session.center_name} {verb}.\n"
         f"برای لغو «{optout_word}» بفرستید."
     )
 

@@ -70,6 +70,7 @@ OVERLAPPING_SLOT_SQL = """
 SELECT s.id, s.starts_at, s.ends_at, o.name
 FROM duty_slots s JOIN officials o ON o.id = s.official_id
 WHERE s.center_id = $1 AND tstzrange(s.starts_at, s.ends_at) && tstzrange($2, $3)
+  AND s.official_id = $4
 ORDER BY s.starts_at
 LIMIT 1
 """
@@ -89,7 +90,8 @@ class UnknownCenter(RosterError, LookupError):
 
 
 class SlotOverlap(RosterError):
-    """A new duty slot overlaps an existing slot of the same center."""
+    """A new duty slot overlaps an existing slot of the same official (several officials
+    of a center may be on duty at once; one official is never in two slots)."""
 
 
 class InvalidOfficial(RosterError, ValueError):
@@ -250,7 +252,7 @@ class RosterRepository:
     async def add_slot(
         self, center_id: int, official_id: int, starts_at: datetime, ends_at: datetime
     ) -> int:
-        """Insert a duty slot; raises `SlotOverlap` if it overlaps another slot of the center."""
+        """Insert a duty slot; raises `SlotOverlap` if it overlaps another slot of the official."""
         require_aware(starts_at, "starts_at")
         require_aware(ends_at, "ends_at")
         if ends_at <= starts_at:
@@ -261,7 +263,9 @@ class RosterRepository:
                     ADD_SLOT_SQL, center_id, official_id, starts_at, ends_at
                 )
             except asyncpg.ExclusionViolationError as exc:
-                other = await conn.fetchrow(OVERLAPPING_SLOT_SQL, center_id, starts_at, ends_at)
+                other = await conn.fetchrow(
+                    OVERLAPPING_SLOT_SQL, center_id, starts_at, ends_at, official_id
+                )
                 detail = (
                     f"slot {other['id']} of {other['name']} "
                     f"({other['starts_at'].isoformat()} .. {other['ends_at'].isoformat()})"

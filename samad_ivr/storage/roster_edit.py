@@ -54,7 +54,7 @@ FIRST_OVERLAP_SQL = """
 SELECT s.id, s.official_id, o.name, s.starts_at, s.ends_at
 FROM duty_slots s JOIN officials o ON o.id = s.official_id
 WHERE s.center_id = $1 AND tstzrange(s.starts_at, s.ends_at) && tstzrange($2, $3)
-  AND s.id <> $4
+  AND s.id <> $4 AND s.official_id = $5
 ORDER BY s.starts_at LIMIT 1
 """
 
@@ -185,7 +185,7 @@ class RosterEditor:
             clashes: list[tuple[int, Slot]] = []
             for index, new in enumerate(plan):
                 other = await conn.fetchrow(
-                    FIRST_OVERLAP_SQL, center_id, new.starts_at, new.ends_at, 0
+                    FIRST_OVERLAP_SQL, center_id, new.starts_at, new.ends_at, 0, new.official_id
                 )
                 if other is not None:
                     clashes.append((index, _slot(other)))
@@ -225,7 +225,7 @@ class RosterEditor:
             if before is None:
                 return None
             other = await conn.fetchrow(
-                FIRST_OVERLAP_SQL, center_id, new.starts_at, new.ends_at, slot_id
+                FIRST_OVERLAP_SQL, center_id, new.starts_at, new.ends_at, slot_id, new.official_id
             )
             if other is not None:
                 raise SlotMoveClash(_slot(other))

@@ -90,3 +90,21 @@ def test_working_days_skip_closed_days() -> None:
     assert date(2025, 3, 25) == days[0]
     assert len(days) == 31 - 4 - 4
     assert internal_clashes(plan) == []
+
+
+def test_a_file_may_put_two_officials_on_duty_at_once_but_not_one_twice() -> None:
+    plan, errors = parse(
+        "jalali_date,start,end,official_id\n"
+        "1404-01-02,09:00,11:00,1\n"
+        "1404-01-02,09:30,11:30,2\n"
+    )
+    assert errors == []
+    assert [official for _, official in plan] == [1, 2]
+    plan, errors = parse(
+        "jalali_date,start,end,official_id\n"
+        "1404-01-02,09:00,11:00,1\n"
+        "1404-01-02,09:30,11:30,2\n"
+        "1404-01-02,10:00,12:00,1\n"
+    )
+    assert plan == []
+    assert errors == ["ردیف ۴: با ردیف ۲ هم‌پوشانی دارد."]

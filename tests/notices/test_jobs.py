@@ -43,6 +43,20 @@ async def test_each_subscriber_gets_one_announcement_in_persian_with_the_jalali_
     assert sent[0][2] == "notice"
 
 
+async def test_several_desks_of_one_session_are_announced_together_in_one_sms(
+    db_pool: Pool, world: World, make_slot: MakeSlot
+) -> None:
+    await make_slot(MONDAY)
+    await make_slot(MONDAY, world.mayor_id, hour=10)  # 10:00-12:00, beside the governor
+    await subscribe(db_pool, ALI)
+    assert await queue_session_announcements(db_pool, NOW, days_before=3) == 1
+    [(_, body, _)] = await outbox(db_pool)
+    assert "استاندار استانداری همدان و مدیرعامل شرکت آب و فاضلاب" in body
+    assert "ساعت ۰۹:۰۰ تا ۱۲:۰۰" in body
+    assert "با هم پاسخگوی تماس‌های شما با شماره ۱۱۱ هستند" in body
+    assert await queue_session_announcements(db_pool, NOW + timedelta(hours=1), 3) == 0
+
+
 async def test_a_second_run_never_announces_the_same_session_to_the_same_number_twice(
     db_pool: Pool, world: World, make_slot: MakeSlot
 ) -> None:

@@ -214,6 +214,14 @@ async def test_who_answers_uses_the_routing_decision(
     page = f"/admin/centers/{world.hamedan}/who"
     text = await (await client.get(page + "?date=1403-12-30&time=۱۰:۱۵")).text()
     assert "تماس به میز <strong>علی رضایی</strong>" in text
+    # Several desks: a second official on duty at 10:30 is listed too.
+    await roster.add_slot(
+        world.hamedan, world.official_h2, local(2025, 3, 20, 10, 30), local(2025, 3, 20, 11)
+    )
+    text = await (await client.get(page + "?date=1403-12-30&time=10:45")).text()
+    assert "۲ میز کشیک دارند" in text
+    assert "<strong>علی رضایی</strong>" in text
+    assert "<strong>مریم احمدی</strong>" in text
     text = await (await client.get(page + "?date=1403-12-30&time=11:00")).text()
     assert "مرکز تعطیل است" in text
     assert "در دو ماه آینده نوبتی ثبت نشده است" in text
