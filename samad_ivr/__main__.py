@@ -6,6 +6,7 @@ samad-ivr call --from 09181234567    place a test call through AMI
 samad-ivr seed-demo                  a demo center with an official on duty now
 samad-ivr prompts                    regenerate recordings/fa from the manifest
 samad-ivr user add --username U --role R [--center CODE]   a web console account
+samad-ivr center add --code C --name N [--duty 09:00-11:00]  a province's center
 samad-ivr models check DIR           validate a vosk model directory and say what it is
 samad-ivr transcribe FILE            print the transcript of one recording
 samad-ivr transcribe --status        transcription backlog, throughput and failures
@@ -42,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="console users: user add --username U --role R [--center CODE] [--full-name N]",
     )
     user.add_argument("action", choices=["add"])
+    center = commands.add_parser(
+        "center", help="province centers: center add --code C --name N [--duty 09:00-11:00]"
+    )
+    center.add_argument("action", choices=["add"])
     models = commands.add_parser("models", help="models check DIR: validate a vosk model")
     models.add_argument("action", choices=["check"])
     models.add_argument("directory", type=Path)
@@ -51,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     transcribe.add_argument("--status", action="store_true", help="backlog and throughput")
     # `user add` parses its own options (samad_ivr.accounts_cli).
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "user":
+    if extra and args.command not in ("user", "center"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     configure_logging(args.log_level)
@@ -88,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from samad_ivr.accounts_cli import user_add
 
         return asyncio.run(user_add(settings, extra))
+    if args.command == "center":
+        from samad_ivr.centers_cli import center_add
+
+        return asyncio.run(center_add(settings, extra))
     if args.command == "models":
         from samad_ivr.transcription.commands import models_check
 

@@ -71,6 +71,7 @@ from samad_ivr.storage.roster import RosterRepository
 from samad_ivr.storage.satisfaction_verdicts import Verdicts
 from samad_ivr.storage.status_lookups import StatusLookupRepository
 from samad_ivr.transcription.process import supervisor_for
+from samad_ivr.web.admin.new_center import queue_reloader_feature
 from samad_ivr.web.admin.routes import setup_admin
 from samad_ivr.web.admin.sms import setup_admin_sms
 from samad_ivr.web.admin.visits import reports_feature
@@ -213,6 +214,8 @@ class Service:
         softphone = s.softphone
         self.ami = AmiClient(s.ami)
         self._stack.callback(self.ami.close)
+        # A center created in the console gets its queue: app_queue reloaded over this AMI.
+        self.web_features.append(queue_reloader_feature(self.ami))
         # Every desk on duty is a member of the center's queue (on every instance: the
         # rounds are idempotent, so two instances agree).
         self.queue_sync = QueueMemberSync(

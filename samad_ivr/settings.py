@@ -136,6 +136,9 @@ class Settings:
     status_web: StatusWebLimits = field(default_factory=StatusWebLimits)
     # SAMAD_SERVICE_LEVEL_SECONDS: "answered within T" on the dashboard and in the API.
     service_level_seconds: int = 60
+    # SAMAD_QUEUES_FILE: the queues.conf include of the centers' queues the service writes
+    # (samad_ivr/ami/queue_config.py); unset, a new center's lines are shown to add by hand.
+    queues_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -206,6 +209,7 @@ class Settings:
                 failures_per_code_day=integer("STATUS_WEB_FAILURES_PER_CODE_DAY", 10, 1, 1000),
             ),
             service_level_seconds=integer("SERVICE_LEVEL_SECONDS", 60, 1, 3600),
+            queues_file=Path(q) if (q := env.get("SAMAD_QUEUES_FILE", "").strip()) else None,
         )
 
 

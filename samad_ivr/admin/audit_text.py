@@ -21,6 +21,7 @@ ACTION_NAMES = {
     "holiday_rename": "تغییر عنوان روز تعطیل",
     "weekend_set": "تغییر روزهای آخر هفته",
     "duty_window_set": "تغییر ساعت کشیک",
+    "center_create": "ایجاد مرکز",
     # Recorded by the triggers of migration 0022.
     "official_create": "افزودن مسئول",
     "official_update": "تغییر مسئول",

@@ -31,16 +31,16 @@ class Reloader(Protocol):
         """Ask Asterisk to reload `module`'s configuration; raise on failure."""
 
 
-def _write_atomically(path: Path, text: str) -> bool:
-    """Replace `path` by `text` unless it already holds it; True when it was written."""
+def write_atomically(path: Path, text: str, mode: int = 0o640) -> bool:
+    """Replace `path` by `text` unless it already holds it; True when it was written.
+    The default mode 0640 suits the desks' file, which holds SIP credentials."""
     try:
         if path.read_text(encoding="utf-8") == text:
             return False
     except FileNotFoundError:
         pass
     tmp = path.with_name(f".{path.name}.tmp")
-    # 0640: the file holds the desks' SIP passwords.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
         out.flush()
@@ -71,7 +71,7 @@ class DeskConfigSync:
         endpoints = await self._desks.all_desk_endpoints()
         names = [n for e in endpoints if (n := browser_desk(e, self._settings.prefix))]
         text = render_desks((await self._credentials.ensure(names)).values())
-        if await asyncio.to_thread(_write_atomically, self._path, text):
+        if await asyncio.to_thread(write_atomically, self._path, text):
             log.info("softphone: wrote %d browser desk(s) to %s", len(names), self._path)
             self._reload_pending = True
         if not self._reload_pending:

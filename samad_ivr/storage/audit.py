@@ -28,6 +28,7 @@ ACTIONS = frozenset(
     {
         "slot_create", "slot_move", "slot_delete", "slot_repeat", "slot_import",
         "holiday_add", "holiday_remove", "holiday_rename", "weekend_set", "duty_window_set",
+        "center_create",
     }
 )  # fmt: skip
 

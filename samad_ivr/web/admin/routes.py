@@ -12,6 +12,7 @@ from samad_ivr.web.admin.agencies import setup_agency_routes
 from samad_ivr.web.admin.agency_staff import setup_agency_staff_routes
 from samad_ivr.web.admin.api import setup_slot_api
 from samad_ivr.web.admin.center import setup_center_routes
+from samad_ivr.web.admin.new_center import setup_new_center_routes
 from samad_ivr.web.admin.officials import setup_official_routes
 from samad_ivr.web.admin.requests import setup_request_routes
 from samad_ivr.web.admin.requests_api import setup_request_api
@@ -31,5 +32,6 @@ def setup_admin(app: web.Application) -> None:
     setup_request_routes(app)
     setup_official_routes(app)
     setup_center_routes(app)
+    setup_new_center_routes(app)
     setup_slot_api(app)
     setup_request_api(app)

@@ -43,7 +43,8 @@ async def centers_index(request: web.Request) -> web.Response:
     if user.role is not Role.SUPERUSER and user.center_id is not None:
         raise web.HTTPFound(f"/admin/centers/{user.center_id}/roster")
     centers = await RosterEditor(pool(request)).centers()
-    return aiohttp_jinja2.render_template("admin/index.html", request, {"centers": centers})
+    context = {"centers": centers, "user": user, "errors": [], "notice": None}
+    return aiohttp_jinja2.render_template("admin/index.html", request, context)
 
 
 async def import_page(request: web.Request) -> web.Response:
