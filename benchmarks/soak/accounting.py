@@ -35,7 +35,6 @@ SELECT call_id, kind, path, sha256, finished_at IS NOT NULL AS finished
 FROM recordings WHERE call_id = ANY($1::bigint[])
 """
 FAULTS_SQL = "SELECT call_id, kind, detail FROM call_faults WHERE call_id = ANY($1::bigint[])"
-SPOOL_SQL = "SELECT outcome, count(*) AS n FROM intake_spool GROUP BY outcome"
 SENT = re.compile(
     r"Sent SMS .*?\[to:\+?(\d+)\] \[flags:-?\d+:(-?\d+):.*?\[msg:\d+:([0-9A-Fa-f]*)\]"
 )
@@ -82,7 +81,6 @@ async def account(
         requests = await conn.fetch(REQUESTS_SQL, call_ids)
         sms = await conn.fetch(SMS_SQL, [r["id"] for r in requests])
         recordings = await conn.fetch(RECORDINGS_SQL, call_ids)
-        spooled = await conn.fetch(SPOOL_SQL)
         faults = await conn.fetch(FAULTS_SQL, call_ids)
     finally:
         await conn.close()
@@ -161,7 +159,6 @@ async def account(
         "tracking_sms": len(sms),
         "recordings_checked": checked_files,
         "gateway_sends": None if sent is None else sum(len(v) for v in sent.values()),
-        "spool_replayed": {r["outcome"]: r["n"] for r in spooled},
         "dispositions": dict(dispositions),
         "routes": dict(routes),
         "outcomes": dict(sorted(outcomes.items())),

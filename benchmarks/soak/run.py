@@ -162,6 +162,7 @@ async def run(cfg: SoakConfig) -> dict[str, Any]:
         t_settle = time.monotonic()
         result["accounting"] = await _until("the accounting to hold", settled, cfg.settle_s)
         result["settle_s"] = round(time.monotonic() - t_settle, 1)
+        result["spool"] = stack.spool_counts()
         result["calls"] = plan.counts()
         result["unplaced"] = [
             {"number": c.number, "kind": c.kind, "placed": c.placed, "error": c.error}

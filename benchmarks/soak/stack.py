@@ -158,9 +158,18 @@ class Stack:
         silence = Path(self.asterisk_env["SAMAD_SOUNDS_DIR"]) / "samad-test" / "silence.sln"
         silence.parent.mkdir(parents=True, exist_ok=True)
         silence.write_bytes(bytes(2 * 8000 * 10))
-        for stale in (*self.recordings_dir.glob("*"), *self.spool_dir.glob("*.json")):
+        spooled = (self.spool_dir.glob(p) for p in ("*.json", "done/*", "rejected/*"))
+        for stale in (*self.recordings_dir.glob("*"), *(f for g in spooled for f in g)):
             if stale.is_file():  # a fresh database: earlier runs' files would be orphans
                 stale.unlink()
+
+    def spool_counts(self) -> dict[str, int]:
+        """Spool files of this run: waiting, replayed (done/), set aside (rejected/)."""
+        return {
+            "waiting": len(list(self.spool_dir.glob("*.json"))),
+            "replayed": len(list(self.spool_dir.glob("done/*.json"))),
+            "rejected": len(list(self.spool_dir.glob("rejected/*.json"))),
+        }
 
     def service_env(self) -> dict[str, str]:
         return {
