@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from functools import partial
 
 from samad_ivr.agi.handlers import (
+    callback,
     health,
     inbound,
     post_call,
@@ -28,6 +29,7 @@ def build_routes(
     status_deps: status_lookup.StatusDeps,
     satisfaction_deps: satisfaction.SatisfactionDeps,
     health_checker: HealthChecker | None = None,
+    callback_deps: callback.CallbackRouteDeps | None = None,
 ) -> Mapping[str, Handler]:
     routes: dict[str, Handler] = {
         "inbound": partial(inbound.handle, deps=deps),
@@ -39,6 +41,9 @@ def build_routes(
         "satisfaction": partial(satisfaction.handle, deps=satisfaction_deps),
         "satisfaction_done": partial(satisfaction_done.handle, deps=satisfaction_deps),
     }
+    if callback_deps is not None:
+        routes["callback_offer"] = partial(callback.handle_offer, deps=callback_deps)
+        routes["callback_request"] = partial(callback.handle_request, deps=callback_deps)
     if health_checker is not None:
         routes["health"] = partial(health.handle, checker=health_checker)
     return routes

@@ -59,6 +59,7 @@ STATUS_RESENT = "SAMAD_STATUS_RESENT"  # sent|already|unavailable
 ROUTE_DESK = "desk"
 ROUTE_CLOSED = "closed"
 ROUTE_MESSAGE = "message"
+ROUTE_CALLBACK = "callback"  # set by the samad-callback context: our call back (issue 13)
 
 # Satisfaction callbacks (context samad-satisfaction, routes satisfaction_*).
 SATISFACTION_QUESTION = "SAMAD_SAT_QUESTION"  # set by the Originate: the question's id

@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 from samad_ivr.audio.recording import RecordingInfo
 from samad_ivr.calls.alarms import CallAlarms, read_message
 from samad_ivr.calls.report import CallReport
-from samad_ivr.domain.call_outcome import CallOutcome, LegFacts, decide_outcome
+from samad_ivr.domain.call_outcome import CallOutcome, LegFacts, RouteTaken, decide_outcome
 from samad_ivr.domain.lifecycle import Action, Status
 from samad_ivr.domain.phone import normalise_caller_id
 from samad_ivr.domain.tracking import new_tracking_code
 from samad_ivr.sms.templates import TemplateRepository
-from samad_ivr.storage.calls import CallRepository, CallUpsert, RecordingKind
+from samad_ivr.storage.calls import CallRepository, CallUpsert, RecordingKind, Route
 from samad_ivr.storage.db import PoolConnection, StorageUnavailable
 from samad_ivr.storage.desk import DeskRepository
 from samad_ivr.storage.lifecycle import Actor, RequestLifecycle, RequestState
@@ -40,6 +40,15 @@ log = logging.getLogger(__name__)
 # The desk's assignment after registration gives up after this long (the request then
 # waits in the province admin's queue).
 ASSIGN_TIMEOUT_SECONDS = 10.0
+
+
+def _route(report: CallReport, outcome: CallOutcome | None) -> Route | None:
+    """The stored route: our callbacks keep theirs whichever desk took them."""
+    if outcome is None or outcome.route is None:
+        return None
+    if report.route == RouteTaken.CALLBACK.value:
+        return "callback"
+    return outcome.route.value
 
 
 class _NoLongerRegistered(Exception):
@@ -245,7 +254,7 @@ class CallIntake:
                 answered_at=report.answered_at,
                 ended_at=report.ended_at,
                 disposition=outcome.disposition.value if outcome else None,
-                route=outcome.route.value if outcome and outcome.route else None,
+                route=_route(report, outcome),
                 official_id=outcome.official_id if outcome else None,
                 queue_wait_seconds=queue_wait if outcome else None,
             )

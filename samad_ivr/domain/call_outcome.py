@@ -20,6 +20,7 @@ class RouteTaken(StrEnum):
     CLOSED = "closed"
     FALLBACK = "fallback"
     SATISFACTION = "satisfaction"  # our callback asking whether an answer convinced
+    CALLBACK = "callback"  # our call back to a caller who chose not to wait (issue 13)
 
 
 _ROUTE_OF_LEG = {

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from samad_ivr.ami.client import AmiError
 from samad_ivr.ami.originate import MARGIN_SECONDS, CallResult, Originator, OutboundCall
 from samad_ivr.ami.originate import new_channel_id as _new_channel_id
 from samad_ivr.calls.routing import RosterSnapshot
@@ -48,12 +49,20 @@ from samad_ivr.sms.text import render_template
 from samad_ivr.storage.callbacks import Callback, CallbackRepository
 from samad_ivr.storage.requests import RequestRepository
 
-__all__ = ["CONTEXT", "CallbackDispatcher", "QueueNow", "Round", "queue_now_from_status"]
+__all__ = [
+    "CONTEXT",
+    "AmiQueueLook",
+    "CallbackDispatcher",
+    "QueueNow",
+    "Round",
+    "queue_now_from_status",
+]
 
 log = logging.getLogger(__name__)
 
 CONTEXT = "samad-callback"  # dialplan/extensions_samad.conf
 CALLBACK_ID = "SAMAD_CALLBACK_ID"  # channel variable of the placed call
+CALLBACK_NUMBER = "SAMAD_CALLBACK_NUMBER"  # the citizen's number: the call's caller ID
 TEMPLATE = "callback_missed"
 
 
@@ -93,6 +102,26 @@ def queue_now_from_status(queue: str, messages: list[dict[str, str]], now: datet
     return QueueNow(tuple(waiting), free, members, talk, hold)
 
 
+class _ListAmi(Protocol):
+    async def action_list(
+        self, fields: dict[str, str], *, timeout: float | None = None
+    ) -> list[dict[str, str]]: ...
+
+
+class AmiQueueLook:
+    """The queue's figures from Asterisk itself (QueueStatus of one queue)."""
+
+    def __init__(self, ami: _ListAmi, timeout: float = 5.0) -> None:
+        self._ami = ami
+        self._timeout = timeout
+
+    async def look(self, queue: str, now: datetime) -> QueueNow:
+        messages = await self._ami.action_list(
+            {"Action": "QueueStatus", "Queue": queue}, timeout=self._timeout
+        )
+        return queue_now_from_status(queue, messages, now)
+
+
 @dataclass(frozen=True, slots=True)
 class Round:
     placed: tuple[int, ...] = ()
@@ -119,6 +148,7 @@ class CallbackDispatcher:
         caller_id: str,
         clock: Callable[[], datetime],
         new_channel_id: Callable[[], str] = _new_channel_id,
+        can_ring: Callable[[], bool] = lambda: True,
     ) -> None:
         self._repo = repo
         self._requests = requests
@@ -131,6 +161,7 @@ class CallbackDispatcher:
         self._caller_id = caller_id
         self._clock = clock
         self._new_channel_id = new_channel_id
+        self._can_ring = can_ring  # AMI is up: an attempt made without it would be wasted
         self._rng = secrets.SystemRandom()
         self._ringing: set[asyncio.Task[CallResult]] = set()
 
@@ -141,8 +172,11 @@ class CallbackDispatcher:
         decision, snapshot = await self._routing(now)
         converted = await self._convert_due(now, snapshot)
         placed: tuple[int, ...] = ()
-        if isinstance(decision, OnDuty):
-            placed = await self._place_turns(now, snapshot)
+        if isinstance(decision, OnDuty) and self._can_ring():
+            try:
+                placed = await self._place_turns(now, snapshot)
+            except (AmiError, TimeoutError) as exc:
+                log.warning("callbacks wait: the queue's figures are unavailable (%s)", exc)
         return Round(placed, converted, released)
 
     async def drain(self) -> None:
@@ -183,7 +217,7 @@ class CallbackDispatcher:
             dial=self._dial.format(national=national_number(cb.caller_e164), e164=cb.caller_e164),
             context=CONTEXT, exten="s", caller_id=self._caller_id,
             ring_seconds=self._policy.ring_seconds, channel_id=channel_id,
-            variables={CALLBACK_ID: str(cb.id)},
+            variables={CALLBACK_ID: str(cb.id), CALLBACK_NUMBER: national_number(cb.caller_e164)},
         )  # fmt: skip
         task = asyncio.create_task(self._ring(cb, attempt, call))
         self._ringing.add(task)

@@ -64,6 +64,20 @@ SELECT {_COLUMNS} FROM callbacks
    AND (attempts >= $2 OR session_ends_at - make_interval(secs => $3) < $1)
  ORDER BY queued_at, id
 """
+# The average conversation of the center's last answered calls (a week at most): the
+# time between answer and hang-up less the wait in the queue.
+AVERAGE_TALK_SQL = """
+SELECT avg(talk) FROM (
+  SELECT extract(epoch FROM ended_at - answered_at) - coalesce(queue_wait_seconds, 0) AS talk
+    FROM calls
+   WHERE center_id = $1 AND disposition = 'answered' AND ended_at IS NOT NULL
+     AND answered_at IS NOT NULL AND started_at > $2::timestamptz - interval '7 days'
+     AND started_at <= $2
+     AND route IN ('desk', 'deputy', 'queue', 'callback')
+   ORDER BY started_at DESC
+   LIMIT 200
+) t WHERE talk > 0
+"""
 ORIGIN_CALL_SQL = "SELECT id FROM calls WHERE uniqueid = $1"
 CONVERT_SQL = """
 UPDATE callbacks SET status = 'converted', request_id = $2, updated_at = $3
@@ -164,6 +178,11 @@ class CallbackRepository:
         async with connection(self._pool) as conn:
             rows = await conn.fetch(TO_CONVERT_SQL, now, max_attempts, float(min_seconds_left))
         return [_row(r) for r in rows]
+
+    async def average_talk_seconds(self, center_id: int, now: datetime) -> float | None:
+        async with connection(self._pool) as conn:
+            value = await conn.fetchval(AVERAGE_TALK_SQL, center_id, now)
+        return None if value is None else float(value)
 
     async def origin_call_id(self, origin_uniqueid: str) -> int | None:
         async with connection(self._pool) as conn:

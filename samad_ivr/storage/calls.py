@@ -14,7 +14,7 @@ from samad_ivr.storage.db import Pool, connection, require_aware
 from samad_ivr.storage.group_writer import GroupWriter
 
 Disposition = Literal["answered", "message", "abandoned", "failed", "busy", "no_answer"]
-Route = Literal["desk", "deputy", "queue", "closed", "fallback", "satisfaction"]
+Route = Literal["desk", "deputy", "queue", "closed", "fallback", "satisfaction", "callback"]
 RecordingKind = Literal["call", "message"]
 
 # Merge rules, so that AGI, hangup handler and AMI events can report in any order:

@@ -42,7 +42,7 @@ EVENT_FA: dict[str, str] = {
 ROUTE_FA: dict[str, str] = {
     "desk": "میز پاسخ‌گویی", "deputy": "جانشین", "queue": "صف انتظار",
     "closed": "خارج از ساعت پاسخ‌گویی", "fallback": "پیام ضبط‌شده (اضطراری)",
-    "satisfaction": "تماس پرسش رضایت",
+    "satisfaction": "تماس پرسش رضایت", "callback": "تماس برگشتی به شهروند (به‌جای انتظار)",
 }  # fmt: skip
 DISPOSITION_FA: dict[str, str] = {
     "answered": "پاسخ داده شد", "message": "پیام گذاشت", "abandoned": "قطع پیش از پاسخ",

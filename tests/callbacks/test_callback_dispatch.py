@@ -130,7 +130,8 @@ async def test_a_callback_waits_for_a_caller_who_came_first_then_takes_the_free_
     await w.dispatcher.drain()
     (call,) = w.originator.placed
     assert (call.dial, call.context, call.variables) == (
-        "PJSIP/09121234567@trunk", CONTEXT, {"SAMAD_CALLBACK_ID": str(cb)},
+        "PJSIP/09121234567@trunk", CONTEXT,
+        {"SAMAD_CALLBACK_ID": str(cb), "SAMAD_CALLBACK_NUMBER": "09121234567"},
     )
     assert await w.callbacks.open_line(w.center_id) == []  # reached: out of the line
     assert (await w.dispatcher.run_once()).converted == ()
