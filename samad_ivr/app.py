@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from aiohttp import web
 
+from samad_ivr.agi.handlers.callback import CallbackRouteDeps
 from samad_ivr.agi.handlers.common import RouteDeps
 from samad_ivr.agi.handlers.satisfaction import SatisfactionDeps
 from samad_ivr.agi.handlers.status_lookup import StatusDeps
@@ -24,6 +25,7 @@ from samad_ivr.agi.handlers.subscribe import SubscribeDeps
 from samad_ivr.agi.routes import build_routes
 from samad_ivr.agi.server import FastAgiServer
 from samad_ivr.ami.client import AmiClient, AmiError
+from samad_ivr.ami.queue_announce import QueueAnnouncer
 from samad_ivr.ami.queue_members import QueueMemberSync, queue_decision
 from samad_ivr.ami.events import AmiEventStream
 from samad_ivr.ami.originate import AmiOriginator
@@ -35,6 +37,7 @@ from samad_ivr.calls.reconcile import CallReconciler
 from samad_ivr.calls.routing import RoutingService
 from samad_ivr.calls.spool import Spool
 from samad_ivr.jobs.announcements import queue_session_announcements
+from samad_ivr.jobs.callbacks import AmiQueueLook, CallbackDispatcher
 from samad_ivr.jobs.deadline_reminders import remind_agencies
 from samad_ivr.jobs.deadlines import run_deadline_jobs
 from samad_ivr.jobs.holidays import seed_holidays
@@ -58,6 +61,7 @@ from samad_ivr.softphone.sync import DeskConfigSync
 from samad_ivr.startup_checks import check_startup
 from samad_ivr.storage.accounts import AccountRepository
 from samad_ivr.storage.call_faults import CallFaults
+from samad_ivr.storage.callbacks import CallbackRepository
 from samad_ivr.storage.calls import CallRepository
 from samad_ivr.storage.db import DEFAULT_COMMAND_TIMEOUT, Pool, StorageUnavailable, connection
 from samad_ivr.storage.deadlines import DeadlineRecomputer
@@ -199,9 +203,14 @@ class Service:
             recordings=self.recordings_probe, spool=self.spool,
             backlog_limit=s.ops.spool_backlog_limit, timeout=s.ops.call_db_timeout,
         )  # fmt: skip
+        self.routing = deps.routing
+        callback_deps = CallbackRouteDeps(
+            callbacks=CallbackRepository(cpool), routing=deps.routing.decide,
+            policy=s.callbacks.policy, clock=deps.clock, enabled=s.callbacks.enabled,
+        )  # fmt: skip
         routes = build_routes(
             deps, subscribe_deps, status_deps=status_deps, satisfaction_deps=satisfaction_deps,
-            health_checker=self.health,
+            health_checker=self.health, callback_deps=callback_deps,
         )  # fmt: skip
         self.agi = FastAgiServer(
             self.metrics.instrument_routes(routes),
@@ -218,9 +227,12 @@ class Service:
         self.web_features.append(queue_reloader_feature(self.ami))
         # Every desk on duty is a member of the center's queue (on every instance: the
         # rounds are idempotent, so two instances agree).
+        # Waiting callers hear their place and wait in Persian (queue_announce.py).
+        announcer = QueueAnnouncer(self.ami, every=s.calls.queue_announce_seconds)
         self.queue_sync = QueueMemberSync(
-            self.ami, queue_decision(deps.routing), deps.clock, interval=s.calls.queue_sync_seconds
-        )
+            self.ami, queue_decision(deps.routing), deps.clock,
+            interval=s.calls.queue_sync_seconds, on_status=announcer.observe,
+        )  # fmt: skip
         self._spawn(self.queue_sync.run())
         self.desk_sync = (
             DeskConfigSync(
@@ -255,7 +267,9 @@ class Service:
         self._stack.push_async_callback(self.leader.close)
         runs = JobRuns(pool, self.leader.instance)
         jobs = counted_jobs(self.metrics, self._jobs(pool))
-        scheduler = build_scheduler(on_the_leader(jobs, self.leader, runs))
+        scheduler = build_scheduler(
+            on_the_leader(jobs, self.leader, runs), callback_seconds=s.callbacks.dispatch_seconds
+        )
         scheduler.start()
         self._stack.callback(scheduler.shutdown, wait=False)
 
@@ -344,6 +358,18 @@ class Service:
             if self.ami.connected:  # without AMI nothing can ring: the questions wait
                 await callbacks.ring_due()
 
+        cb = self.settings.callbacks
+        dispatcher = CallbackDispatcher(
+            CallbackRepository(pool), RequestRepository(pool), TemplateRepository(pool),
+            self.routing.decide, AmiQueueLook(self.ami), AmiOriginator(self.ami), cb.policy,
+            dial=cb.dial, caller_id=cb.caller_id, clock=lambda: datetime.now(UTC),
+            can_ring=lambda: self.ami.connected,
+        )  # fmt: skip
+        self._stack.push_async_callback(dispatcher.drain)
+
+        async def place_callbacks() -> None:
+            await dispatcher.run_once()  # without AMI only the conversions are done
+
         async def close_satisfaction() -> None:
             await close_unanswered(pool, self.verdicts, datetime.now(UTC))
 
@@ -362,6 +388,7 @@ class Service:
             ring_satisfaction=_quiet_when_db_down(ring_satisfaction),
             close_unanswered_satisfaction=_quiet_when_db_down(close_satisfaction),
             reconcile_calls=_quiet_when_db_down(self.reconcile_calls),
+            place_callbacks=_quiet_when_db_down(place_callbacks),
         )
 
     async def replay_spool(self) -> None:

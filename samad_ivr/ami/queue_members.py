@@ -71,14 +71,17 @@ class QueueMemberSync:
         *,
         interval: float = 5.0,
         timeout: float = 5.0,
+        on_status: Callable[[str, list[dict[str, str]]], Awaitable[object]] | None = None,
     ) -> None:
-        """`decide(now)` returns the roster decision and the center's queue name."""
+        """`decide(now)` returns the roster decision and the center's queue name;
+        `on_status(queue, messages)` sees every QueueStatus read (announcements)."""
         self._ami = ami
         self._decide = decide
         self._clock = clock
         self._interval = interval
         self._timeout = timeout
         self._wake = asyncio.Event()
+        self._on_status = on_status
 
     def kick(self) -> None:
         self._wake.set()
@@ -108,6 +111,8 @@ class QueueMemberSync:
                 },
                 timeout=self._timeout,
             )
+        if self._on_status is not None:
+            await self._on_status(queue, status)
         if not todo.empty:
             log.info(
                 "queue %s: added %s, removed %s",

@@ -71,3 +71,17 @@ def changes(desired: Iterable[QueueMember], actual: Iterable[QueueMember]) -> Me
     remove = tuple(i for i, m in have.items() if want.get(i) != m)
     add = tuple(m for i, m in want.items() if have.get(i) != m)
     return MemberChanges(add=add, remove=remove)
+
+
+# A conversation's length before Asterisk has measured one (the source document: about
+# five minutes per caller).
+DEFAULT_TALK_SECONDS = 300.0
+
+
+def estimated_wait_seconds(position: int, desks: int, talk_seconds: float) -> float:
+    """How long the caller at ``position`` (1 = next) waits: the callers ahead of them
+    and they themselves are shared among the desks, each conversation ``talk_seconds``
+    (Asterisk's measured average, or the default while it has none)."""
+    talk = talk_seconds if talk_seconds > 0 else DEFAULT_TALK_SECONDS
+    rounds = (max(position, 1) - 1) // max(desks, 1)
+    return rounds * talk + talk / 2  # half a conversation until the next desk frees

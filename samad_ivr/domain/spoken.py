@@ -30,6 +30,7 @@ __all__ = [
     "format_jalali_date",
     "jalali_date_prompts",
     "number_prompts",
+    "queue_position_prompts",
     "time_prompts",
     "who_answers_prompts",
 ]
@@ -149,6 +150,33 @@ def who_answers_prompts(officials: Sequence[str], *, spell_out: int = 3) -> list
         prompts += [officials[0], AND, *number_prompts(len(officials) - 1), WHO_COLLEAGUES]
     prompts.append(WHO_CONNECTING)
     return prompts
+
+
+QUEUE_NEXT = "queue-youarenext"  # "شما نفر بعدی هستید."
+QUEUE_THERE_ARE = "queue-thereare"  # "در حال حاضر"
+QUEUE_AHEAD = "queue-callswaiting"  # "تماس پیش از شما در انتظار است."
+QUEUE_WAIT = "queue-holdtime"  # "زمان تقریبی انتظار شما"
+QUEUE_MINUTES = "queue-minutes"  # "دقیقه"
+QUEUE_UNDER_A_MINUTE = "queue-under-a-minute"  # "کمتر از یک دقیقه است."
+
+
+def queue_position_prompts(position: int, wait_seconds: float) -> list[str]:
+    """A waiting caller's place and estimated wait, in Persian grammar.
+
+    ``position`` 1 is the head of the queue ("you are next"); otherwise the number of
+    callers ahead is spoken ("three calls are waiting before you").  The wait is rounded
+    to whole minutes ("about five minutes"), under a minute said as such.  Raises
+    :class:`NotSpeakable` for a position below 1 or a queue longer than we can speak.
+    """
+    if isinstance(position, bool) or position < 1:
+        raise NotSpeakable("a queue position starts at 1")
+    prompts = [QUEUE_NEXT] if position == 1 else [
+        QUEUE_THERE_ARE, *number_prompts(position - 1), QUEUE_AHEAD
+    ]  # fmt: skip
+    minutes = round(max(0.0, wait_seconds) / 60)
+    if minutes < 1:
+        return [*prompts, QUEUE_WAIT, QUEUE_UNDER_A_MINUTE]
+    return [*prompts, QUEUE_WAIT, *number_prompts(min(minutes, _MAX_SPOKEN)), QUEUE_MINUTES]
 
 
 def _jalali(day: date) -> JalaliDate:

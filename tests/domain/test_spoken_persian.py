@@ -223,3 +223,18 @@ def test_who_answers_with_many_desks_is_the_first_and_n_colleagues() -> None:
         "oncall-colleagues", "oncall-connecting",
     ]  # fmt: skip
     assert all(p in SPOKEN_WORDS for p in prompts if p.startswith("digits/"))
+
+
+def test_queue_position_and_wait_are_spoken_with_persian_number_grammar() -> None:
+    from samad_ivr.domain.spoken import NotSpeakable, queue_position_prompts
+
+    assert queue_position_prompts(1, 20) == [
+        "queue-youarenext", "queue-holdtime", "queue-under-a-minute"
+    ]
+    # 24 callers ahead ("بیست و چهار", not "بیست چهار"), about 35 minutes
+    assert queue_position_prompts(25, 35 * 60 + 10) == [
+        "queue-thereare", "digits/20", "digits/and", "digits/4", "queue-callswaiting",
+        "queue-holdtime", "digits/30", "digits/and", "digits/5", "queue-minutes",
+    ]  # fmt: skip
+    with pytest.raises(NotSpeakable):
+        queue_position_prompts(0, 10)
