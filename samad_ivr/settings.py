@@ -12,6 +12,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from samad_ivr.calls.callback_settings import CallbackSettings, callback_settings
 from samad_ivr.domain.deadlines import DeadlineMode, DeadlinePolicy
 from samad_ivr.domain.satisfaction import CallPolicy, Channel, SatisfactionPolicy
 from samad_ivr.domain.status_line import StatusLimits
@@ -139,6 +140,8 @@ class Settings:
     # SAMAD_QUEUES_FILE: the queues.conf include of the centers' queues the service writes
     # (samad_ivr/ami/queue_config.py); unset, a new center's lines are shown to add by hand.
     queues_file: Path | None = None
+    # SAMAD_CALLBACK_*: callbacks instead of endless waiting (samad_ivr/calls/callback_settings.py).
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -210,6 +213,7 @@ class Settings:
             ),
             service_level_seconds=integer("SERVICE_LEVEL_SECONDS", 60, 1, 3600),
             queues_file=Path(q) if (q := env.get("SAMAD_QUEUES_FILE", "").strip()) else None,
+            callbacks=callback_settings(get, integer),
         )
 
 

@@ -32,9 +32,10 @@ class Jobs:
     ring_satisfaction: Job  # the due satisfaction callbacks (inside the calling window)
     close_unanswered_satisfaction: Job  # no reply in time -> closed without reply
     reconcile_calls: Job  # calls in Asterisk's CEL that the service never stored
+    place_callbacks: Job  # callbacks whose turn came (a desk is free), retries, conversions
 
 
-def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
+def build_scheduler(jobs: Jobs, callback_seconds: int = 5) -> AsyncIOScheduler:
     """An AsyncIOScheduler with every job; the caller starts it inside the running loop."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     # coalesce + max_instances=1: a slow round is never stacked with the next one.
@@ -127,6 +128,14 @@ def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
         jobs.reconcile_calls,
         IntervalTrigger(minutes=1),
         id="reconcile_calls",
+        next_run_time=datetime.now(UTC),
+        **common,
+    )
+    # Every few seconds: a desk that frees up takes the callback whose turn it is.
+    scheduler.add_job(
+        jobs.place_callbacks,
+        IntervalTrigger(seconds=callback_seconds),
+        id="place_callbacks",
         next_run_time=datetime.now(UTC),
         **common,
     )
