@@ -47,6 +47,7 @@ from samad_ivr.jobs.satisfaction_ask import ask_citizens
 from samad_ivr.jobs.satisfaction_calls import Callbacks
 from samad_ivr.jobs.satisfaction_expiry import close_unanswered
 from samad_ivr.jobs.visit_warnings import warn_officials_at_risk
+from samad_ivr.live.callback_feed import CallbackFeed
 from samad_ivr.live.hub import LiveHub
 from samad_ivr.national.listen import AmiListenGateway
 from samad_ivr.ops.callpool import create_bounded_pool, create_call_pool
@@ -283,6 +284,8 @@ class Service:
         live_stream = AmiEventStream(s.ami, self.live)
         self._stack.callback(live_stream.close)
         await live_stream.start(timeout=5)
+        # Pending callbacks are in the database: polled onto the same queue board.
+        self._spawn(CallbackFeed(self.pool, self.live).run())
         self._spawn(self._connect_ami())
         self.web_features += [
             desk_feature(self.live, s.softphone),

@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from samad_ivr.live.state import EMPTY, AmiEvent, LiveState, rebuild, reduce
+from samad_ivr.live.views import PendingCallback
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ class LiveHub:
         self._clock = clock
         self.state: LiveState = EMPTY
         self.connected = False
+        # queue name -> callbacks still in its line, from the database (live/callback_feed.py)
+        self.callbacks: Mapping[str, tuple[PendingCallback, ...]] = {}
         self._subscribers: set[Subscriber] = set()
 
     # EventSink
@@ -83,6 +86,11 @@ class LiveHub:
     def connection_changed(self, connected: bool) -> None:
         if connected != self.connected:
             self.connected = connected
+            self._notify()
+
+    def callbacks_changed(self, callbacks: Mapping[str, tuple[PendingCallback, ...]]) -> None:
+        if callbacks != self.callbacks:
+            self.callbacks = callbacks
             self._notify()
 
     def now(self) -> datetime:

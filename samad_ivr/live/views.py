@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -87,9 +87,21 @@ class WaitingCaller:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingCallback:
+    """A caller who chose to be called back (samad_ivr.live.callback_feed): still in line."""
+
+    number: str  # formatted for display
+    queued_at: datetime  # their place in the line: when they first joined the queue
+    attempts: int
+    ringing: bool  # an attempt is ringing the citizen now
+    next_attempt_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class QueueBoard:
     queue: str
     callers: tuple[WaitingCaller, ...]
+    callbacks: tuple[PendingCallback, ...] = ()
 
     @property
     def longest_wait_seconds(self) -> int:
@@ -97,10 +109,15 @@ class QueueBoard:
 
 
 def queue_boards(
-    state: LiveState, now: datetime, queues: Collection[str] | None = None
+    state: LiveState,
+    now: datetime,
+    queues: Collection[str] | None = None,
+    callbacks: Mapping[str, tuple[PendingCallback, ...]] | None = None,
 ) -> list[QueueBoard]:
-    """Callers waiting in each queue (all queues when `queues` is None), longest first."""
-    names = sorted(state.queues) if queues is None else sorted(queues)
+    """Callers waiting in each queue (all queues when `queues` is None), longest first,
+    with the callbacks still in its line (in arrival order)."""
+    callbacks = callbacks or {}
+    names = sorted({*state.queues, *callbacks}) if queues is None else sorted(queues)
     boards = []
     for name in names:
         callers = tuple(
@@ -113,5 +130,5 @@ def queue_boards(
             )
             for c in sorted(state.queues.get(name, ()), key=lambda c: c.joined_at)
         )
-        boards.append(QueueBoard(name, callers))
+        boards.append(QueueBoard(name, callers, callbacks.get(name, ())))
     return boards

@@ -7,7 +7,8 @@ the Origin must be this host (cookies alone would let any site connect).
 
 Messages (JSON): `{"type": "desk", "status": "idle|ringing|busy", "uniqueid", "linkedid",
 "since"}` and `{"type": "queues", "connected": bool, "queues": [{"queue", "longest_joined_at",
-"callers": [{"number", "joined_at"}]}]}` with times as epoch milliseconds, plus
+"callers": [{"number", "joined_at"}], "callbacks": [{"number", "queued_at", "attempts",
+"ringing", "next_attempt_at"}]}]}` with times as epoch milliseconds, plus
 `server_now` so the page can count waits with the server's clock.
 """
 
@@ -23,7 +24,7 @@ from aiohttp import WSCloseCode, web
 
 from samad_ivr.live.hub import LiveHub, Message, Render
 from samad_ivr.live.state import LiveState
-from samad_ivr.live.views import desk_view, queue_boards
+from samad_ivr.live.views import PendingCallback, desk_view, queue_boards
 from samad_ivr.storage.desk import DeskRepository
 from samad_ivr.web.app import DEPS
 from samad_ivr.web.desk.views import ADMIN_ROLES, LIVE_HUB, NO_DESK
@@ -47,8 +48,18 @@ def _ms(instant: datetime | None) -> int | None:
     return None if instant is None else int(instant.timestamp() * 1000)
 
 
+def _callback(c: PendingCallback) -> Message:
+    return {
+        "number": c.number,
+        "queued_at": _ms(c.queued_at),
+        "attempts": c.attempts,
+        "ringing": c.ringing,
+        "next_attempt_at": _ms(c.next_attempt_at),
+    }
+
+
 def _queues_message(hub: LiveHub, state: LiveState, queues: list[str] | None, up: bool) -> Message:
-    boards = queue_boards(state, hub.now(), queues)
+    boards = queue_boards(state, hub.now(), queues, hub.callbacks)
     return {
         "type": "queues",
         "connected": up,
@@ -57,6 +68,7 @@ def _queues_message(hub: LiveHub, state: LiveState, queues: list[str] | None, up
                 "queue": b.queue,
                 "callers": [{"number": c.number, "joined_at": _ms(c.joined_at)} for c in b.callers],
                 "longest_joined_at": _ms(b.callers[0].joined_at) if b.callers else None,
+                "callbacks": [_callback(c) for c in b.callbacks],
             }
             for b in boards
         ],

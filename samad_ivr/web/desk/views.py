@@ -84,7 +84,7 @@ async def desk_page(request: web.Request) -> web.Response:
     if desk is None:
         raise http_error(request, 403, "no_desk", NO_DESK)
     hub = request.config_dict[LIVE_HUB]
-    boards = queue_boards(hub.state, hub.now(), [desk.queue_name])
+    boards = queue_boards(hub.state, hub.now(), [desk.queue_name], hub.callbacks)
     context = {
         "user": user,
         "desk": desk,
@@ -108,7 +108,7 @@ async def queue_page(request: web.Request) -> web.Response:
     center = None if user.role is Role.SUPERUSER else user.center_id
     queues = await DeskRepository(_pool(request)).queues(center)
     hub = request.config_dict[LIVE_HUB]
-    boards = queue_boards(hub.state, hub.now(), queues)
+    boards = queue_boards(hub.state, hub.now(), queues, hub.callbacks)
     context = {"user": user, "boards": boards, **_helpers(request)}
     return aiohttp_jinja2.render_template("desk/queue.html", request, context)
 

@@ -33,6 +33,32 @@
     return node;
   }
 
+  // Callers who chose to be called back: still in line, in arrival order.
+  function renderCallbacks(box, callbacks) {
+    box.append(el("h4", {}, "تماس‌های برگشتی در نوبت — " + fa.format(callbacks.length)));
+    const table = el("table", { "class": "callbacks" });
+    const head = el("tr");
+    ["شهروند", "در نوبت از", "تلاش", "وضعیت"].forEach(function (t) { head.append(el("th", {}, t)); });
+    const thead = el("thead");
+    thead.append(head);
+    const body = el("tbody");
+    if (!callbacks.length) {
+      const row = el("tr");
+      row.append(el("td", { colspan: "4", "class": "muted" }, "تماس برگشتی در نوبت نیست."));
+      body.append(row);
+    }
+    callbacks.forEach(function (c) {
+      const row = el("tr"), who = el("td");
+      who.append(el("bdi", { dir: "ltr" }, c.number));
+      row.append(who, el("td", { "class": "wait", "data-joined": c.queued_at }, ""),
+        el("td", {}, fa.format(c.attempts)),
+        el("td", {}, c.ringing ? "در حال زنگ خوردن" : "در انتظار میز آزاد"));
+      body.append(row);
+    });
+    table.append(thead, body);
+    box.append(table);
+  }
+
   function renderQueues(msg) {
     const root = document.getElementById("queue-boards");
     if (!root) { return; }
@@ -66,6 +92,7 @@
       });
       table.append(body);
       box.append(h, table);
+      renderCallbacks(box, q.callbacks || []);
       root.append(box);
     });
     tick();
