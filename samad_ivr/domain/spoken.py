@@ -132,7 +132,7 @@ WHO_CONNECTING = "oncall-connecting"
 
 
 def who_answers_prompts(officials: Sequence[str], *, spell_out: int = 3) -> list[str]:
-    """"Answering you today: A, B and C" from each official's own prompt.
+    """The prompts of "answering you today: A, B and C", from each official's own prompt.
 
     Up to ``spell_out`` officials are named one by one ("و" before the last); more are
     "the first one and N of their colleagues", so the caller hears who leads the desks

@@ -41,9 +41,7 @@ def slot(slot_id: int, official: Official, start_min: int, length_min: int) -> D
 
 slots_strategy = st.lists(
     st.tuples(st.integers(0, 3), st.integers(0, 240), st.integers(1, 180)), max_size=8
-).map(
-    lambda specs: [slot(i, OFFICIALS[o], s, n) for i, (o, s, n) in enumerate(specs)]
-)
+).map(lambda specs: [slot(i, OFFICIALS[o], s, n) for i, (o, s, n) in enumerate(specs)])
 
 
 def brute_clash(a: DutySlot, b: DutySlot) -> bool:
@@ -134,5 +132,3 @@ def test_applying_changes_yields_exactly_the_desired_members(w: list[str], h: li
     assert sorted(after.values(), key=lambda m: m.interface) == sorted(
         want, key=lambda m: m.interface
     )
-
-

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,19 +10,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 from persiantools.digits import to_word
 
+from samad_ivr.audio.prompts import read_manifest
 from samad_ivr.domain.errors import DomainError, NaiveInstant
 from samad_ivr.domain.spoken import (
     AND,
     SPOKEN_WORDS,
+    NotSpeakable,
     digit_prompts,
     format_jalali,
     format_jalali_date,
     jalali_date_prompts,
     number_prompts,
+    queue_position_prompts,
     time_prompts,
+    who_answers_prompts,
 )
 
 TEHRAN = ZoneInfo("Asia/Tehran")
+MANIFEST = Path(__file__).resolve().parents[2] / "recordings" / "manifest.tsv"
 ZWNJ = "\u200c"
 # Built from code points so the expected text does not depend on persiantools.
 PERSIAN_DIGITS = str.maketrans("0123456789", "".join(chr(0x06F0 + d) for d in range(10)))
@@ -202,10 +208,10 @@ def test_format_jalali_date_is_zero_padded_persian_digits(day: date, text: str) 
 
 
 def test_who_answers_names_up_to_three_officials_with_and_before_the_last() -> None:
-    from samad_ivr.domain.spoken import who_answers_prompts
-
     assert who_answers_prompts(["officials/1"]) == [
-        "oncall-intro", "officials/1", "oncall-connecting"
+        "oncall-intro",
+        "officials/1",
+        "oncall-connecting",
     ]
     assert who_answers_prompts(["officials/1", "officials/2", "officials/3"]) == [
         "oncall-intro", "officials/1", "officials/2", "digits/and", "officials/3",
@@ -214,8 +220,6 @@ def test_who_answers_names_up_to_three_officials_with_and_before_the_last() -> N
 
 
 def test_who_answers_with_many_desks_is_the_first_and_n_colleagues() -> None:
-    from samad_ivr.domain.spoken import SPOKEN_WORDS, who_answers_prompts
-
     prompts = who_answers_prompts([f"officials/{i}" for i in range(1, 23)])
     # "the first official and twenty-one of their colleagues", Persian grammar
     assert prompts == [
@@ -226,10 +230,10 @@ def test_who_answers_with_many_desks_is_the_first_and_n_colleagues() -> None:
 
 
 def test_queue_position_and_wait_are_spoken_with_persian_number_grammar() -> None:
-    from samad_ivr.domain.spoken import NotSpeakable, queue_position_prompts
-
     assert queue_position_prompts(1, 20) == [
-        "queue-youarenext", "queue-holdtime", "queue-under-a-minute"
+        "queue-youarenext",
+        "queue-holdtime",
+        "queue-under-a-minute",
     ]
     # 24 callers ahead ("بیست و چهار", not "بیست چهار"), about 35 minutes
     assert queue_position_prompts(25, 35 * 60 + 10) == [
@@ -238,3 +242,9 @@ def test_queue_position_and_wait_are_spoken_with_persian_number_grammar() -> Non
     ]  # fmt: skip
     with pytest.raises(NotSpeakable):
         queue_position_prompts(0, 10)
+
+
+@given(st.integers(1, 5000), st.floats(0, 10 * 3600))
+def test_every_queue_announcement_prompt_is_recorded(position: int, wait: float) -> None:
+    recorded = set(SPOKEN_WORDS) | set(read_manifest(MANIFEST))
+    assert set(queue_position_prompts(position, wait)) <= recorded

@@ -98,7 +98,8 @@ async def test_two_desks_answer_two_callers_at_once_and_the_queue_keeps_arrival_
         # registered with the official whose desk took the call (MEMBERNAME)
         assert call["official_id"] == int(connect[uid[k]][1]), k
         request = await db_pool.fetchrow("SELECT * FROM requests WHERE call_id = $1", call["id"])
-        assert request is not None and request["official_id"] == call["official_id"]
+        assert request is not None
+        assert request["official_id"] == call["official_id"]
         recording = await db_pool.fetchrow(
             "SELECT path FROM recordings WHERE call_id = $1 AND kind = 'call'", call["id"]
         )
