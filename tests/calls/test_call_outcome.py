@@ -36,6 +36,16 @@ def test_queue_answer_is_known_by_the_member_interface() -> None:
     assert outcome.disposition is Disposition.ANSWERED
 
 
+def test_a_queue_member_who_answered_is_the_official_of_the_call() -> None:
+    # The dialplan set the official to MEMBERNAME and the leg by the member's penalty.
+    desk = decide_outcome(facts(leg="desk", member_interface="PJSIP/desk-7", official_id=7))
+    assert (desk.disposition, desk.route, desk.official_id) == (
+        Disposition.ANSWERED, RouteTaken.DESK, 7
+    )  # fmt: skip
+    deputy = decide_outcome(facts(leg="deputy", member_interface="PJSIP/dep-9", official_id=9))
+    assert (deputy.route, deputy.official_id) == (RouteTaken.DEPUTY, 9)
+
+
 @pytest.mark.parametrize("seconds", [None, 0.0, 0.5])
 def test_no_conversation_and_no_real_message_is_abandoned(seconds: float | None) -> None:
     outcome = decide_outcome(facts(leg="closed", message_seconds=seconds))
