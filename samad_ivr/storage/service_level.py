@@ -10,14 +10,14 @@ so per session = per (center, local day).  Definitions (README, "Service level")
   time the caller held on (greeting and queue), in the buckets of `ABANDON_EDGES`;
 - callbacks made / reached: rows with route 'callback' / those of them with `answered_at`;
 - average speed of answer (ASA): the mean of `answered_at - started_at` over answered
-  inbound calls.  Chosen over `queue_wait_seconds`, which only queued calls carry (a call
-  the desk took at once has none), so the mean over answered calls would leave out the
-  fast ones; `answered_at - started_at` exists for every answered call and is what the
+  inbound calls that carry `answered_at`.  Chosen over `queue_wait_seconds`, which only
+  queued calls carry (a call the desk took at once has none), so that mean would leave out
+  the fast ones; `answered_at - started_at` exists for every answered call and is what the
   caller lived through;
 - answered within T (`SAMAD_SERVICE_LEVEL_SECONDS`, 60 by default): answered inbound
   calls with `answered_at - started_at <= T`, as a share of the inbound calls that were
-  answered or abandoned (a caller who gave up counts against the share; one who chose
-  to leave a message does not count either way).
+  answered (with `answered_at`) or abandoned (a caller who gave up counts against the
+  share; one who chose to leave a message does not count either way).
 
 The calls counted are exactly the search's (`filter_where`): a province admin counts
 their own province.  Two hashed aggregates over one bounded range of `calls.started_at`
@@ -51,7 +51,9 @@ OUTBOUND_ROUTES = ("satisfaction", "callback")
 
 _FROM = "FROM calls c\nLEFT JOIN requests r ON r.call_id = c.id\n"
 _INBOUND = "c.route IS DISTINCT FROM 'satisfaction' AND c.route IS DISTINCT FROM 'callback'"
-_ANSWERED = f"{_INBOUND} AND c.disposition = 'answered' AND c.answered_at IS NOT NULL"
+_ANSWERED = f"{_INBOUND} AND c.disposition = 'answered'"
+# Answered calls that carry their answer time (rows of old releases may lack it).
+_TIMED = f"{_ANSWERED} AND c.answered_at IS NOT NULL"
 _TO_ANSWER = "extract(epoch FROM c.answered_at - c.started_at)"
 
 # One pass over the range grouped per (day, center), a hashed aggregate; the days are the
@@ -65,8 +67,9 @@ WITH per AS (
            count(*) FILTER (WHERE c.route = 'callback') AS callbacks,
            count(*) FILTER (WHERE c.route = 'callback' AND c.answered_at IS NOT NULL)
                AS callbacks_reached,
-           sum({_TO_ANSWER}) FILTER (WHERE {_ANSWERED}) AS answer_seconds,
-           count(*) FILTER (WHERE {_ANSWERED} AND {_TO_ANSWER} <= {{threshold}}::int)
+           count(*) FILTER (WHERE {_TIMED}) AS timed,
+           sum({_TO_ANSWER}) FILTER (WHERE {_TIMED}) AS answer_seconds,
+           count(*) FILTER (WHERE {_TIMED} AND {_TO_ANSWER} <= {{threshold}}::int)
                AS answered_within
     {{from_}}{{where}}GROUP BY 1, 2
 )
@@ -95,17 +98,18 @@ class SessionStats:
     abandoned: int = 0
     callbacks: int = 0
     callbacks_reached: int = 0
-    answer_seconds: float = 0.0  # the sum of answered_at - started_at
+    timed: int = 0  # answered calls with answered_at
+    answer_seconds: float = 0.0  # the sum of their answered_at - started_at
     answered_within: int = 0
 
     @property
     def average_speed_of_answer(self) -> float | None:
-        return self.answer_seconds / self.answered if self.answered else None
+        return self.answer_seconds / self.timed if self.timed else None
 
     @property
     def service_level(self) -> float | None:
-        """Answered within the threshold / (answered + abandoned); None with neither."""
-        offered = self.answered + self.abandoned
+        """Answered within the threshold / (timed answered + abandoned); None with neither."""
+        offered = self.timed + self.abandoned
         return self.answered_within / offered if offered else None
 
 
@@ -122,7 +126,10 @@ class ServiceLevel:
         return summed(self.days[0].day if self.days else date.min, self.days)
 
 
-_ADDED = ("calls", "answered", "abandoned", "callbacks", "callbacks_reached", "answered_within")
+_ADDED = (
+    "calls", "answered", "abandoned", "callbacks", "callbacks_reached", "timed",
+    "answered_within",
+)  # fmt: skip
 
 
 def summed(day: date, rows: Iterable[SessionStats]) -> SessionStats:
@@ -139,7 +146,8 @@ def _stats(r: asyncpg.Record) -> SessionStats:
         calls=r["calls"], answered=r["answered"],
         abandoned=r["abandoned"], callbacks=r["callbacks"],
         callbacks_reached=r["callbacks_reached"],
-        answer_seconds=float(r["answer_seconds"] or 0), answered_within=r["answered_within"],
+        timed=r["timed"], answer_seconds=float(r["answer_seconds"] or 0),
+        answered_within=r["answered_within"],
     )  # fmt: skip
 
 

@@ -88,7 +88,19 @@ async def test_national_listener_sees_the_seeded_numbers_as_charts(
     await page.click("button[type=submit]")
     await page.wait_for_url(f"{served}/national/dashboard?{RANGE}")
     assert await page.get_attribute("html", "dir") == "rtl"
-    assert await page.locator("svg[role=img]").count() == 5
+    assert (
+        await page.locator("div.charts > figure svg[role=img], .chart-pair svg[role=img]").count()
+        >= 5
+    )
+    # Service level from the same call rows: answered/abandoned per day, abandoned after
+    # 2 minutes (make_counted_call ends every call 2 minutes after it started).
+    service = page.locator("section.service-level")
+    outcome_tips = await service.locator("#chart-service-outcomes rect title").all_text_contents()
+    assert f"۱۴۰۴/۰۱/۱۰ — پاسخ داده شد: {fa_digits(answered_on(9))}" in outcome_tips
+    buckets = await service.locator("#chart-abandon-buckets").inner_text()
+    assert "۲ دقیقه تا ۵ دقیقه" in buckets
+    assert await service.locator("#sessions tr").count() == 1 + 60  # 30 days x 2 provinces
+    await service.locator("details.sessions summary").click()  # more than 31: folded
     # 1404-01-10 is the tenth day (index 9)
     tips = await page.locator("#chart-calls rect title").all_text_contents()
     assert f"۱۴۰۴/۰۱/۱۰ — پاسخ داده شد: {fa_digits(answered_on(9))}" in tips
@@ -112,6 +124,7 @@ async def test_national_listener_sees_the_seeded_numbers_as_charts(
     await page.uncheck("#show-numbers")
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    await service.screenshot(path=str(ARTIFACTS / "dashboard-service-level.png"))
     await page.click("a.calls-link")
     await page.wait_for_url(f"{served}/national/calls?{RANGE}")
     assert errors == []

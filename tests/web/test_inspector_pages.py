@@ -301,4 +301,7 @@ async def test_pages_of_other_consoles_link_inspectors_to_their_console(
     await as_role(Role.OFFICIAL)
     refused = await web_client.get("/inspector")
     assert refused.status == 403
-    assert 'class="console-link"' not in await refused.text()
+    # The shared navigation shows an official their own desk only, never /inspector.
+    refused_text = await refused.text()
+    assert 'href="/inspector"' not in refused_text
+    assert 'href="/desk" class="console-link"' in refused_text
