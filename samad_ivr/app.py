@@ -29,6 +29,7 @@ from samad_ivr.ami.queue_announce import QueueAnnouncer
 from samad_ivr.ami.queue_members import QueueMemberSync, queue_decision
 from samad_ivr.ami.events import AmiEventStream
 from samad_ivr.ami.originate import AmiOriginator
+from samad_ivr.ami.queue_config import sync_center_queues
 from samad_ivr.calls.alarms import CallAlarms
 from samad_ivr.calls.finaliser import RecordingFinaliser
 from samad_ivr.calls.intake import CallIntake
@@ -243,6 +244,10 @@ class Service:
             else None
         )
         await self._start_ami()
+        if s.queues_file is not None:
+            # Every center's queue in Asterisk's include file (a center created while the
+            # service was down, or a file lost with a reinstalled Asterisk).
+            self._spawn(sync_center_queues(pool, s.queues_file, self.ami))
         sms = await start_sms(
             pool, s.sms, web_app_public_url=f"http://{s.web_bind}", verdicts=self.verdicts
         )

@@ -251,6 +251,10 @@ CONF
         echo "#include samad/extra_$n.conf" >> "$etc/extensions.conf"
     done
     cp "$HERE/dialplan/queues_samad.conf" "$etc/queues.conf"
+    # Every center's own queue ([queue](samad-desk)), written by samad-ivr from the centers
+    # table (samad_ivr/ami/queue_config.py, SAMAD_QUEUES_FILE); empty until then.
+    printf '\n#tryinclude samad/queues_centers.conf\n' >> "$etc/queues.conf"
+    [ -f "$etc/samad/queues_centers.conf" ] || : > "$etc/samad/queues_centers.conf"
     cp "$HERE/dialplan/musiconhold_samad.conf" "$etc/musiconhold.conf"
     cp "$HERE/dialplan/pjsip_samad.conf" "$etc/samad/"
     # Written by samad-ivr from the officials' desks (samad_ivr/softphone/sync.py); empty

@@ -27,11 +27,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
+
 from samad_ivr.softphone.sync import Reloader, write_atomically
+from samad_ivr.storage.centers import CenterRepository
+from samad_ivr.storage.db import Pool, StorageError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BASE_QUEUE", "QueueConfigResult", "apply_queue_config", "render_queues"]
+__all__ = [
+    "BASE_QUEUE", "QueueConfigResult", "apply_queue_config", "render_queues",
+    "sync_center_queues",
+]  # fmt: skip
 
 BASE_QUEUE = "samad-desk"
 _HEADER = (
@@ -70,10 +77,38 @@ async def apply_queue_config(
         return QueueConfigResult(text, True, False)
     if reloader is None:
         return QueueConfigResult(text, True, False, "no AMI connection to reload app_queue")
-    try:
-        await asyncio.wait_for(reloader.reload_module("app_queue.so"), 10)
-    except Exception as exc:  # AMI down, refused or slow: the file is there, say so
-        log.warning("queues: Asterisk did not reload app_queue (%s)", exc)
-        return QueueConfigResult(text, True, False, f"app_queue reload failed: {exc}")
+    if not await _reload(reloader):
+        return QueueConfigResult(text, True, False, "app_queue reload failed")
     log.info("queues: wrote %s and reloaded app_queue", path)
     return QueueConfigResult(text, True, True)
+
+
+async def sync_center_queues(
+    pool: Pool, path: Path, reloader: Reloader, *, attempts: int = 20, pause: float = 15.0
+) -> None:
+    """At start-up: write every center's queue, retried while the database is not ready
+    (down, or not migrated yet) or Asterisk did not take the reload."""
+    owed = False
+    for _ in range(attempts):
+        try:
+            names = await CenterRepository(pool).queue_names()
+        except (StorageError, asyncpg.PostgresError) as exc:
+            log.info("queues: centers not readable yet (%s); trying again", exc)
+        else:
+            result = await apply_queue_config(names, path, reloader)
+            if result.reloaded or (result.problem is None and not owed):
+                return
+            # The file is there but Asterisk has not read it: the reload is owed.
+            owed = owed or result.written
+            if owed and result.problem is None and await _reload(reloader):
+                return
+        await asyncio.sleep(pause)
+
+
+async def _reload(reloader: Reloader) -> bool:
+    try:
+        await asyncio.wait_for(reloader.reload_module("app_queue.so"), 10)
+    except Exception as exc:  # AMI down, refused or slow: tried again
+        log.warning("queues: Asterisk did not reload app_queue (%s)", exc)
+        return False
+    return True

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from samad_ivr.ami.queue_config import apply_queue_config, render_queues
+from samad_ivr.ami.queue_config import apply_queue_config, render_queues, sync_center_queues
 from samad_ivr.centers_cli import center_add
 from samad_ivr.settings import Settings
 from samad_ivr.storage.db import Pool
@@ -119,13 +119,14 @@ async def test_only_a_superuser_may_create_a_center_and_only_with_csrf(
 
 
 class FakeReloader:
-    def __init__(self, fail: bool = False) -> None:
+    def __init__(self, fail: bool = False, failures: int = 0) -> None:
         self.modules: list[str] = []
         self.fail = fail
+        self.failures = failures  # the first n reloads fail
 
     async def reload_module(self, module: str) -> None:
         self.modules.append(module)
-        if self.fail:
+        if self.fail or len(self.modules) <= self.failures:
             raise RuntimeError("Reload refused")
 
 
@@ -163,3 +164,14 @@ async def test_center_add_on_the_command_line(
     assert await center_add(settings, argv) == 2
     assert "هست" in capsys.readouterr().err
     assert await center_add(settings, [*argv[:4], "--timezone", "Nowhere/X"]) == 2
+
+
+async def test_at_start_up_every_centers_queue_is_written_and_a_failed_reload_is_retried(
+    tmp_path: Path, db_pool: Pool, world: World
+) -> None:
+    path = tmp_path / "queues_centers.conf"
+    reloader = FakeReloader(failures=1)  # AMI not connected yet on the first round
+    await sync_center_queues(db_pool, path, reloader, pause=0)
+    assert "[samad-hamedan](samad-desk)" in path.read_text()
+    assert "[samad-tehran](samad-desk)" in path.read_text()
+    assert reloader.modules == ["app_queue.so", "app_queue.so"]
