@@ -8,7 +8,10 @@ so per session = per (center, local day).  Definitions (README, "Service level")
 - answered / abandoned: inbound calls whose `disposition` is 'answered' / 'abandoned';
 - abandoned after how long: `ended_at - started_at` of the abandoned calls, the whole
   time the caller held on (greeting and queue), in the buckets of `ABANDON_EDGES`;
-- callbacks made / reached: rows with route 'callback' / those of them with `answered_at`;
+- callbacks made / reached: the attempts of 0028's callback_attempts (each a call we
+  placed) / those the citizen answered (result 'answered'; the conversation is then a
+  calls row with route 'callback').  Only the range and the province filters apply to
+  them (an unanswered attempt has no call row for the other filters to look at);
 - average speed of answer (ASA): the mean of `answered_at - started_at` over answered
   inbound calls that carry `answered_at`.  Chosen over `queue_wait_seconds`, which only
   queued calls carry (a call the desk took at once has none), so that mean would leave out
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +41,7 @@ import asyncpg
 
 from samad_ivr.storage.dashboard import SETTINGS_SQL, DashboardTooSlow
 from samad_ivr.storage.db import Pool, connection
-from samad_ivr.storage.search import CallSearch, filter_where
+from samad_ivr.storage.search import CallSearch, Where, filter_where
 
 __all__ = [
     "ABANDON_EDGES", "OUTBOUND_ROUTES", "ServiceLevel", "ServiceLevelRepository",
@@ -64,9 +67,6 @@ WITH per AS (
            count(*) FILTER (WHERE {_INBOUND}) AS calls,
            count(*) FILTER (WHERE {_ANSWERED}) AS answered,
            count(*) FILTER (WHERE {_INBOUND} AND c.disposition = 'abandoned') AS abandoned,
-           count(*) FILTER (WHERE c.route = 'callback') AS callbacks,
-           count(*) FILTER (WHERE c.route = 'callback' AND c.answered_at IS NOT NULL)
-               AS callbacks_reached,
            count(*) FILTER (WHERE {_TIMED}) AS timed,
            sum({_TO_ANSWER}) FILTER (WHERE {_TIMED}) AS answer_seconds,
            count(*) FILTER (WHERE {_TIMED} AND {_TO_ANSWER} <= {{threshold}}::int)
@@ -74,6 +74,16 @@ WITH per AS (
     {{from_}}{{where}}GROUP BY 1, 2
 )
 SELECT per.*, ce.name AS center_name FROM per LEFT JOIN centers ce ON ce.id = per.center_id
+"""
+
+# The attempts of the callbacks (migration 0028), per (day, center); a small table.
+CALLBACKS_SQL = """
+SELECT (a.started_at AT TIME ZONE {tz})::date AS day, b.center_id, ce.name AS center_name,
+       count(*) AS callbacks, count(*) FILTER (WHERE a.result = 'answered') AS reached
+FROM callback_attempts a
+JOIN callbacks b ON b.id = a.callback_id
+LEFT JOIN centers ce ON ce.id = b.center_id
+{where}GROUP BY 1, 2, 3
 """
 
 ABANDON_BUCKETS_SQL = """
@@ -144,8 +154,7 @@ def _stats(r: asyncpg.Record) -> SessionStats:
     return SessionStats(
         day=r["day"], center_id=r["center_id"], center_name=r["center_name"],
         calls=r["calls"], answered=r["answered"],
-        abandoned=r["abandoned"], callbacks=r["callbacks"],
-        callbacks_reached=r["callbacks_reached"],
+        abandoned=r["abandoned"],
         timed=r["timed"], answer_seconds=float(r["answer_seconds"] or 0),
         answered_within=r["answered_within"],
     )  # fmt: skip
@@ -161,6 +170,30 @@ def _statement(
     return template.format(from_=_FROM, where=where.sql(), **placeholders), where.args
 
 
+def _callbacks_statement(search: CallSearch, tz: ZoneInfo) -> tuple[str, list[Any]]:
+    where = Where()
+    placeholder = where.param(tz.key)
+    if search.visible_centers is not None:
+        where.add("b.center_id = ANY({}::int[])", sorted(search.visible_centers))
+    if search.center_id is not None:
+        where.add("b.center_id = {}", search.center_id)
+    where.add("a.started_at >= {}", search.started_from)
+    where.add("a.started_at < {}", search.started_before)
+    return CALLBACKS_SQL.format(tz=placeholder, where=where.sql()), where.args
+
+
+def _with_callbacks(
+    rows: list[SessionStats], callbacks: list[asyncpg.Record]
+) -> list[SessionStats]:
+    """The sessions with their callback attempts (a session may have only those)."""
+    by_key = {(s.day, s.center_id): s for s in rows}
+    for r in callbacks:
+        key = (r["day"], r["center_id"])
+        base = by_key.get(key) or SessionStats(r["day"], r["center_id"], r["center_name"])
+        by_key[key] = replace(base, callbacks=r["callbacks"], callbacks_reached=r["reached"])
+    return list(by_key.values())
+
+
 class ServiceLevelRepository:
     def __init__(self, pool: Pool, *, statement_timeout_ms: int = 8000) -> None:
         self._pool = pool
@@ -173,6 +206,7 @@ class ServiceLevelRepository:
         statements = (
             _statement(SESSIONS_SQL, search, None, tz=tz.key, threshold=threshold_seconds),
             _statement(ABANDON_BUCKETS_SQL, search, _ABANDONED, edges=ABANDON_EDGES),
+            _callbacks_statement(search, tz),
         )
         try:
             async with (
@@ -180,10 +214,12 @@ class ServiceLevelRepository:
                 conn.transaction(isolation="repeatable_read", readonly=True),
             ):
                 await conn.execute(SETTINGS_SQL, self._timeout)
-                session_rows, bucket_rows = [await conn.fetch(s, *a) for s, a in statements]
+                session_rows, bucket_rows, callback_rows = [
+                    await conn.fetch(sql, *args) for sql, args in statements
+                ]
         except asyncpg.QueryCanceledError as exc:
             raise DashboardTooSlow(str(exc)) from exc
-        rows = [_stats(r) for r in session_rows]
+        rows = _with_callbacks([_stats(r) for r in session_rows], callback_rows)
         per_day: dict[date, list[SessionStats]] = defaultdict(list)
         for s in rows:
             per_day[s.day].append(s)

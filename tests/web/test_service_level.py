@@ -59,6 +59,26 @@ async def call(
         )  # fmt: skip
 
 
+async def callback(pool: Pool, center: int, start: datetime, results: list[str]) -> None:
+    """A caller who pressed 1, and our attempts to call them back (migration 0028)."""
+    async with pool.acquire() as conn:
+        callback_id = await conn.fetchval(
+            """INSERT INTO callbacks (center_id, origin_uniqueid, caller_e164, queued_at,
+                                      requested_at, session_ends_at, next_attempt_at)
+               VALUES ($1, $2, '+989120000000', $3::timestamptz, $3, $3 + interval '1 hour', $3)
+               RETURNING id""",
+            center, f"1700000003.{next(_n)}", start,
+        )  # fmt: skip
+        for attempt, result in enumerate(results, start=1):
+            await conn.execute(
+                """INSERT INTO callback_attempts (callback_id, attempt, channel_id, started_at,
+                                                  result, ended_at)
+                   VALUES ($1, $2, $3, $4::timestamptz, $5, $4 + interval '30 seconds')""",
+                callback_id, attempt, f"cb-{callback_id}-{attempt}",
+                start + timedelta(minutes=attempt), result,
+            )  # fmt: skip
+
+
 @pytest.fixture
 async def calls(db_pool: Pool, center_ids: dict[str, int]) -> None:
     h, t = center_ids["hamedan"], center_ids["tehran"]
@@ -68,10 +88,11 @@ async def calls(db_pool: Pool, center_ids: dict[str, int]) -> None:
     await call(db_pool, h, DAY_A + 2 * minute, "abandoned", end_after=45, route="queue")
     await call(db_pool, h, DAY_A + 3 * minute, "abandoned", end_after=5, route="queue")
     await call(db_pool, h, DAY_A + 4 * minute, "message", route="queue")
-    # Outbound rows: not inbound calls; the callbacks are counted as callbacks.
+    # Outbound rows are not inbound calls (the callbacks are counted from their attempts).
     await call(db_pool, h, DAY_A + 5 * minute, "answered", answer_after=3, route="satisfaction")
     await call(db_pool, h, DAY_A + 6 * minute, "answered", answer_after=8, route="callback")
     await call(db_pool, h, DAY_A + 7 * minute, "no_answer", route="callback")
+    await callback(db_pool, h, DAY_A + 6 * minute, ["no_answer", "answered"])
     await call(db_pool, t, DAY_A, "answered", answer_after=30, route="desk")
     await call(db_pool, h, DAY_B, "abandoned", end_after=400, route="queue")
 

@@ -160,7 +160,8 @@ def setup_service_level(app: web.Application, query_schema: dict[str, Any]) -> N
         ),
         description=(
             "The dashboard's filters. Inbound calls exclude the outbound routes "
-            "'satisfaction' and 'callback'; callbacks are the rows with route 'callback'. "
+            "'satisfaction' and 'callback'; callbacks made/reached are the callback attempts "
+            "/ those answered (only the range and province filters apply to them). "
             "Province admins see only their province; national roles every province."
         ),
         query_schema=query_schema, response_schema=RESPONSE_SCHEMA,
