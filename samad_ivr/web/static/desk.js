@@ -38,7 +38,7 @@
     box.append(el("h4", {}, "تماس‌های برگشتی در نوبت — " + fa.format(callbacks.length)));
     const table = el("table", { "class": "callbacks" });
     const head = el("tr");
-    ["شهروند", "در نوبت از", "تلاش", "وضعیت"].forEach(function (t) { head.append(el("th", {}, t)); });
+    ["شهروند", "مدت در نوبت", "تلاش", "وضعیت"].forEach(function (t) { head.append(el("th", {}, t)); });
     const thead = el("thead");
     thead.append(head);
     const body = el("tbody");
