@@ -15,6 +15,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import asyncpg
+
 from samad_ivr.admin.jalali import InputError
 from samad_ivr.admin.new_center import parse_new_center, weekday_name
 from samad_ivr.ami.client import AmiClient, AmiError
@@ -88,7 +90,7 @@ async def center_add(settings: Settings, argv: Sequence[str]) -> int:
         return 2
     try:
         pool = await create_pool(settings.database_url.value, min_size=1, max_size=1)
-    except StorageUnavailable as exc:
+    except (StorageUnavailable, asyncpg.PostgresError, OSError) as exc:  # e.g. no such database
         print(f"samad-ivr center add: {exc}", file=sys.stderr)
         return 1
     try:
