@@ -23,7 +23,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -64,6 +64,9 @@ CONTEXT = "samad-callback"  # dialplan/extensions_samad.conf
 CALLBACK_ID = "SAMAD_CALLBACK_ID"  # channel variable of the placed call
 CALLBACK_NUMBER = "SAMAD_CALLBACK_NUMBER"  # the citizen's number: the call's caller ID
 TEMPLATE = "callback_missed"
+# After the citizen answers, the callback hears its intro and is routed before it joins
+# the queue (about 10 s); for this long a free desk is kept for it.
+TRANSIT_SECONDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +196,18 @@ class CallbackDispatcher:
         if not pending:
             return ()
         queue = await self._queue.look(snapshot.queue_name, now)
-        free = queue.free_desks - sum(1 for c in line if c.status == "placing")
-        entries = list(queue.waiting) + [
+        in_queue = {e.key for e in queue.waiting}
+        transit = await self._repo.in_transit(
+            snapshot.center_id, now - timedelta(seconds=TRANSIT_SECONDS)
+        )
+        # A callback ringing, or answered but not yet in the queue, will take a free desk;
+        # one already waiting in the queue is counted there (app_queue gives it the desk).
+        busy = sum(1 for c in line if c.status == "placing")
+        busy += sum(1 for channel in transit if channel not in in_queue)
+        free = queue.free_desks - busy
+        # A callback waiting in the queue holds its original place (and QUEUE_PRIO).
+        waiting = [replace(e, joined_at=transit.get(e.key, e.joined_at)) for e in queue.waiting]
+        entries = waiting + [
             InLine("callback", key, c.queued_at, c.next_attempt_at) for key, c in pending.items()
         ]
         placed: list[int] = []

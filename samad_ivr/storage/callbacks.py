@@ -33,6 +33,12 @@ SELECT {_COLUMNS} FROM callbacks
 OPEN_ALL_SQL = f"""
 SELECT {_COLUMNS} FROM callbacks WHERE status IN ('pending', 'placing') ORDER BY queued_at, id
 """
+# Answered callbacks on their way from the citizen's "hello" into the queue (intro,
+# routing): each will take the next free desk, so none is given to another callback.
+IN_TRANSIT_SQL = """
+SELECT channel_id, queued_at FROM callbacks
+ WHERE center_id = $1 AND status = 'reached' AND updated_at > $2 AND channel_id IS NOT NULL
+"""
 CLAIM_SQL = """
 UPDATE callbacks SET status = 'placing', attempts = attempts + 1, channel_id = $2,
                      updated_at = $3
@@ -136,6 +142,13 @@ class CallbackRepository:
             else:
                 rows = await conn.fetch(OPEN_LINE_SQL, center_id)
         return [_row(r) for r in rows]
+
+    async def in_transit(self, center_id: int, since: datetime) -> dict[str, datetime]:
+        """Channel -> place in line of callbacks answered since `since` (they may not be
+        in the queue yet)."""
+        async with connection(self._pool) as conn:
+            rows = await conn.fetch(IN_TRANSIT_SQL, center_id, since)
+        return {r["channel_id"]: r["queued_at"] for r in rows}
 
     async def claim(
         self, callback_id: int, channel_id: str, now: datetime, max_attempts: int

@@ -242,3 +242,28 @@ def test_queue_status_gives_waiting_callers_and_free_desks() -> None:
     q = queue_now_from_status("q", status, now)
     assert (q.free_desks, q.desks_on_duty, q.talk_seconds, q.hold_seconds) == (1, 3, 250, 40)
     assert q.waiting == (InLine("caller", "1.1", now - timedelta(seconds=90)),)
+
+
+async def test_an_answered_callback_on_its_way_to_the_queue_keeps_the_free_desk(
+    world: World,
+) -> None:
+    w = world
+    first = await _ask(w, "1740.5", T0 - timedelta(minutes=6))
+    second = await _ask(w, "1740.6", T0 - timedelta(minutes=5))
+    w.queue.now = QueueNow((), 1, 1, 300, None)
+    w.originator.results = [CallResult.ANSWERED]
+    assert (await w.dispatcher.run_once()).placed == (first,)
+    await w.dispatcher.drain()
+    (call,) = w.originator.placed
+    # answered, hearing its intro: the desk still looks free, but it is the first's
+    w.clock.now = T0 + timedelta(seconds=5)
+    assert (await w.dispatcher.run_once()).placed == ()
+    # in the queue now (a caller who joined just now): still first, by its own place
+    just_joined = InLine("caller", call.channel_id, w.clock.now)
+    w.queue.now = QueueNow((just_joined,), 1, 1, 300, None)
+    assert (await w.dispatcher.run_once()).placed == ()
+    # once it is through to the desk and the desk frees again, the next callback goes
+    w.clock.now = T0 + timedelta(minutes=6)
+    w.queue.now = QueueNow((), 1, 1, 300, None)
+    w.originator.results = [CallResult.ANSWERED]
+    assert (await w.dispatcher.run_once()).placed == (second,)
