@@ -97,7 +97,7 @@ async def talking_desk(db_pool: asyncpg.Pool, start_service: object) -> int:
     """An official on duty whose desk answers and keeps talking, with the service
     running; the id of their center."""
     official, _ = await seed_roster(db_pool, desk=DESK)
-    await start_service(SAMAD_DESK_RING_SECONDS="30")  # type: ignore[operator]
+    await start_service(SAMAD_QUEUE_MAX_WAIT_SECONDS="30")  # type: ignore[operator]
     center: int = await db_pool.fetchval("SELECT center_id FROM officials WHERE id = $1", official)
     return center
 

@@ -43,8 +43,8 @@ async def test_the_ringing_desk_shows_the_callers_number_in_the_browser(
     center = await db_pool.fetchval("SELECT center_id FROM officials WHERE id = $1", official)
     user = NewUser("desk-official", "استاندار همدان", Role.OFFICIAL, center, official)
     await AccountRepository(db_pool).create_user(user, await hash_password(PASSWORD))
-    settings = e2e_settings(asterisk, database_url, SAMAD_DESK_RING_SECONDS="60")
-    await start_service(SAMAD_DESK_RING_SECONDS="60")  # type: ignore[operator]
+    settings = e2e_settings(asterisk, database_url, SAMAD_QUEUE_MAX_WAIT_SECONDS="60")
+    await start_service(SAMAD_QUEUE_MAX_WAIT_SECONDS="60")  # type: ignore[operator]
 
     async with serve_app(settings, db_pool, [desk_feature(live)]) as base:
         try:

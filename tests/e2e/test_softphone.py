@@ -121,7 +121,7 @@ async def test_the_desk_softphone_answers_a_real_call_and_the_conversation_is_re
     phone_browser: Browser,
 ) -> None:
     official, page = await registered_desk(
-        asterisk, db_pool, start_service, phone_browser, SAMAD_DESK_RING_SECONDS="60"
+        asterisk, db_pool, start_service, phone_browser, SAMAD_QUEUE_MAX_WAIT_SECONDS="60"
     )
     state = page.locator("#phone-state")
 
