@@ -6,6 +6,8 @@ so per session = per (center, local day).  Definitions (README, "Service level")
 - inbound calls: every call row except the outbound ones (`route` 'satisfaction' from
   0025, and 'callback', the route of the callbacks a desk places to a waiting caller);
 - answered / abandoned: inbound calls whose `disposition` is 'answered' / 'abandoned';
+  a caller who pressed 1 for a callback (0028's callbacks.origin_uniqueid) hung up by
+  choice, with their place kept: not abandoned (their callback is counted instead);
 - abandoned after how long: `ended_at - started_at` of the abandoned calls, the whole
   time the caller held on (greeting and queue), in the buckets of `ABANDON_EDGES`;
 - callbacks made / reached: the attempts of 0028's callback_attempts (each a call we
@@ -58,6 +60,10 @@ _ANSWERED = f"{_INBOUND} AND c.disposition = 'answered'"
 # Answered calls that carry their answer time (rows of old releases may lack it).
 _TIMED = f"{_ANSWERED} AND c.answered_at IS NOT NULL"
 _TO_ANSWER = "extract(epoch FROM c.answered_at - c.started_at)"
+_GAVE_UP = (
+    f"{_INBOUND} AND c.disposition = 'abandoned'"
+    " AND NOT EXISTS (SELECT 1 FROM callbacks cb WHERE cb.origin_uniqueid = c.uniqueid)"
+)
 
 # One pass over the range grouped per (day, center), a hashed aggregate; the days are the
 # sums of their sessions (every number here adds up), so no second grouping is needed.
@@ -66,7 +72,7 @@ WITH per AS (
     SELECT (c.started_at AT TIME ZONE {{tz}})::date AS day, c.center_id,
            count(*) FILTER (WHERE {_INBOUND}) AS calls,
            count(*) FILTER (WHERE {_ANSWERED}) AS answered,
-           count(*) FILTER (WHERE {_INBOUND} AND c.disposition = 'abandoned') AS abandoned,
+           count(*) FILTER (WHERE {_GAVE_UP}) AS abandoned,
            count(*) FILTER (WHERE {_TIMED}) AS timed,
            sum({_TO_ANSWER}) FILTER (WHERE {_TIMED}) AS answer_seconds,
            count(*) FILTER (WHERE {_TIMED} AND {_TO_ANSWER} <= {{threshold}}::int)
@@ -92,7 +98,7 @@ SELECT width_bucket(greatest(extract(epoch FROM c.ended_at - c.started_at), 0),
            AS bucket, count(*) AS calls
 {from_}{where}GROUP BY 1
 """
-_ABANDONED = f"{_INBOUND} AND c.disposition = 'abandoned' AND c.ended_at IS NOT NULL"
+_ABANDONED = f"{_GAVE_UP} AND c.ended_at IS NOT NULL"
 
 
 @dataclass(frozen=True, slots=True)

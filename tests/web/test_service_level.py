@@ -47,19 +47,23 @@ def web_features() -> Sequence[Feature]:
 async def call(
     pool: Pool, center: int, start: datetime, disposition: str, *,
     answer_after: float | None = None, end_after: float = 120, route: str | None = None,
-) -> None:  # fmt: skip
+) -> str:  # fmt: skip
+    uniqueid = f"1700000002.{next(_n)}"
     async with pool.acquire() as conn:
         await conn.execute(
             """INSERT INTO calls (uniqueid, center_id, caller_raw, started_at, answered_at,
                                   ended_at, disposition, route)
                VALUES ($1, $2, '09120000000', $3, $4, $5, $6, $7)""",
-            f"1700000002.{next(_n)}", center, start,
+            uniqueid, center, start,
             None if answer_after is None else start + timedelta(seconds=answer_after),
             start + timedelta(seconds=end_after), disposition, route,
         )  # fmt: skip
+    return uniqueid
 
 
-async def callback(pool: Pool, center: int, start: datetime, results: list[str]) -> None:
+async def callback(
+    pool: Pool, center: int, start: datetime, results: list[str], *, origin: str | None = None
+) -> None:
     """A caller who pressed 1, and our attempts to call them back (migration 0028)."""
     async with pool.acquire() as conn:
         callback_id = await conn.fetchval(
@@ -67,7 +71,7 @@ async def callback(pool: Pool, center: int, start: datetime, results: list[str])
                                       requested_at, session_ends_at, next_attempt_at)
                VALUES ($1, $2, '+989120000000', $3::timestamptz, $3, $3 + interval '1 hour', $3)
                RETURNING id""",
-            center, f"1700000003.{next(_n)}", start,
+            center, origin or f"1700000003.{next(_n)}", start,
         )  # fmt: skip
         for attempt, result in enumerate(results, start=1):
             await conn.execute(
@@ -172,3 +176,15 @@ async def test_the_dashboard_shows_the_numbers_as_charts_and_a_session_table(
     assert len(rows) == 1 + 3  # header and three sessions
     assert "همدان" in rows[2]
     assert "<td>۵</td>" in rows[2]
+
+
+async def test_a_caller_who_chose_a_callback_is_not_counted_as_abandoned(
+    web_client: Any, make_user: Any, login: Any, center_ids: dict[str, int], db_pool: Pool
+) -> None:
+    h = center_ids["hamedan"]
+    await call(db_pool, h, DAY_A, "abandoned", end_after=50, route="queue")
+    chose = await call(db_pool, h, DAY_A + timedelta(minutes=1), "abandoned", route="queue")
+    await callback(db_pool, h, DAY_A + timedelta(minutes=2), ["answered"], origin=chose)
+    await login(web_client, await make_user(Role.NATIONAL_LISTENER))
+    totals = (await get(web_client))["totals"]
+    assert (totals["calls"], totals["abandoned"], totals["callbacks_reached"]) == (2, 1, 1)
