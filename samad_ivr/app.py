@@ -25,11 +25,11 @@ from samad_ivr.agi.handlers.subscribe import SubscribeDeps
 from samad_ivr.agi.routes import build_routes
 from samad_ivr.agi.server import FastAgiServer
 from samad_ivr.ami.client import AmiClient, AmiError
-from samad_ivr.ami.queue_announce import QueueAnnouncer
-from samad_ivr.ami.queue_members import QueueMemberSync, queue_decision
 from samad_ivr.ami.events import AmiEventStream
 from samad_ivr.ami.originate import AmiOriginator
+from samad_ivr.ami.queue_announce import QueueAnnouncer
 from samad_ivr.ami.queue_config import sync_center_queues
+from samad_ivr.ami.queue_members import QueueMemberSync, queue_decision
 from samad_ivr.calls.alarms import CallAlarms
 from samad_ivr.calls.finaliser import RecordingFinaliser
 from samad_ivr.calls.intake import CallIntake
