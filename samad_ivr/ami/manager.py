@@ -84,8 +84,12 @@ async def send_action(manager: Any, fields: Fields, timeout: float) -> list[dict
 
     A single error response is returned, not raised: callers judge `Response`."""
     name = fields.get("Action")
+    # panoramisk takes "Added interface to queue" for the start of a list and waits for a
+    # second message that Asterisk 22 never sends: QueueAdd would always time out (after
+    # adding the member), one member per queue sync round.  Its response is all there is.
+    as_list = False if str(name).lower() == "queueadd" else None
     try:
-        reply = await asyncio.wait_for(manager.send_action(dict(fields)), timeout)
+        reply = await asyncio.wait_for(manager.send_action(dict(fields), as_list=as_list), timeout)
     except TimeoutError as exc:
         raise AmiError(f"AMI action {name} timed out") from exc
     except AttributeError as exc:  # panoramisk before its protocol is up
