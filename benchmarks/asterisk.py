@@ -2,8 +2,11 @@
 
 A separate Asterisk instance (``bench``: AMI 5040, FastAGI 4575, or
 SAMAD_TEST_ASTERISK_INSTANCE / SAMAD_TEST_AMI_PORT / SAMAD_TEST_AGI_PORT) runs our dialplan with
-MixMonitor on; ``samad-ivr serve`` runs in a subprocess against a fresh database whose
-official on duty has a desk that answers (tests/e2e's ``samad-test-desk``).  Calls are
+MixMonitor on; ``samad-ivr serve`` runs in a subprocess against a fresh database with as
+many officials on duty as there are concurrent calls, each with its own desk that
+answers (``Local/d<k>@samad-bench-desk``), so every call of the burst can be in a
+conversation at once: every routed call joins the center's queue, and one desk takes
+one call at a time.  The run starts once all desks are members of the queue.  Calls are
 AMI Originates of Local channels into ``samad-inbound``.  A call counts as completed when
 its row is stored as answered at the desk with an end time; CPU seconds of samad-ivr and
 Asterisk come from /proc over the same window.
@@ -17,6 +20,7 @@ import os
 import socket
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +96,8 @@ async def e1_real_asterisk(calls: list[int]) -> dict[str, Any]:
     try:
         ast_pid = _asterisk_pid(env)
         for n in calls:
-            async with fresh_database() as url:
+            async with fresh_database(desk_interface(0)) as url:
+                await add_desks(url, n)
                 run = await _one_run(n, url, env, ast_pid, CENTER)
             runs.append(run)
             log.info("E1 %d calls: %s", n, run)
@@ -128,6 +133,7 @@ async def _one_run(
             )
         )
         await ami.connect()
+        await wait_members(ami, n, 60)
         cpu_samad0, cpu_ast0 = procstat.cpu_seconds(service.pid), procstat.cpu_seconds(ast_pid)
         started = time.monotonic()
         try:
@@ -162,9 +168,51 @@ async def _one_run(
     }
 
 
-def _start_service(env: dict[str, str], n: int) -> subprocess.Popen[bytes]:
+def desk_interface(k: int) -> str:
+    return f"Local/d{k}@samad-bench-desk"
+
+
+async def add_desks(url: str, n: int) -> None:
+    """Officials 2..n beside `fresh_database`'s first one, each on duty with a desk."""
+    from benchmarks.db import CENTER
+    from samad_ivr.storage.db import create_pool
+    from samad_ivr.storage.roster import RosterRepository
+
+    pool = await create_pool(url, min_size=1, max_size=2)
+    try:
+        roster = RosterRepository(pool)
+        center = await roster.ensure_center(CENTER, "مرکز سنجش", "samad-desk")
+        agency = await roster.ensure_agency(center, "استانداری")
+        now = datetime.now(UTC)
+        for k in range(1, n):
+            official = await roster.add_official(
+                center, f"میز {k}", "کارشناس", agency, desk_interface(k)
+            )
+            await roster.add_slot(
+                center, official, now - timedelta(hours=1), now + timedelta(hours=6)
+            )
+    finally:
+        await pool.close()
+
+
+async def wait_members(ami: AmiClient, n: int, timeout: float, queue: str = "samad-desk") -> None:
+    """Until the service has made `n` desks members of the queue (QueueAdd)."""
+    end = time.monotonic() + timeout
+    members = 0
+    while time.monotonic() < end:
+        status = await ami.action_list({"Action": "QueueStatus", "Queue": queue}, timeout=10)
+        members = sum(1 for m in status if m.get("Event") == "QueueMember")
+        if members >= n:
+            return
+        await asyncio.sleep(1.0)
+    raise TimeoutError(f"{members} of {n} desks joined {queue} within {timeout:.0f} s")
+
+
+def _start_service(
+    env: dict[str, str], n: int, name: str = "e1"
+) -> subprocess.Popen[bytes]:
     """`samad-ivr serve` as deployed, logging at its default level to a file."""
-    log_path = REPO / "benchmarks" / "results" / f"e1-service-{n}.log"
+    log_path = REPO / "benchmarks" / "results" / f"{name}-service-{n}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as service_log:
         return subprocess.Popen(
