@@ -111,15 +111,7 @@ async def e1_real_asterisk(calls: list[int]) -> dict[str, Any]:
 async def _one_run(
     n: int, url: str, env: dict[str, str], ast_pid: int, center: str
 ) -> dict[str, Any]:
-    service_env = {
-        **os.environ,
-        **env,
-        "SAMAD_DATABASE_URL": url,
-        "SAMAD_AGI_BIND": f"127.0.0.1:{AGI_PORT}",
-        "SAMAD_WEB_BIND": "127.0.0.1:0",
-        "SAMAD_CENTER": center,
-        "SAMAD_DESK_RING_SECONDS": "10",
-    }
+    service_env = service_environment(env, url, center, SAMAD_DESK_RING_SECONDS="10")
     service = await asyncio.to_thread(_start_service, service_env, n)
     try:
         await asyncio.to_thread(_wait_port, AGI_PORT, 30)
@@ -149,12 +141,7 @@ async def _one_run(
         cpu_ast = procstat.cpu_seconds(ast_pid) - cpu_ast0
         rss_mb = procstat.rss_kb(service.pid) / 1024
     finally:
-        service.terminate()
-        try:
-            service.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            service.kill()
-            service.wait()
+        stop_service(service)
     return {
         "concurrent_calls": n,
         "originate_failed": refused,
@@ -166,6 +153,28 @@ async def _one_run(
         "samad_cpu_share_of_asterisk": cpu_samad / cpu_ast if cpu_ast else None,
         "samad_rss_mb": rss_mb,
     }
+
+
+def service_environment(env: dict[str, str], url: str, center: str, **extra: str) -> dict[str, str]:
+    """`samad-ivr serve`'s environment against this instance and database."""
+    return {
+        **os.environ,
+        **env,
+        "SAMAD_DATABASE_URL": url,
+        "SAMAD_AGI_BIND": f"127.0.0.1:{AGI_PORT}",
+        "SAMAD_WEB_BIND": "127.0.0.1:0",
+        "SAMAD_CENTER": center,
+        **extra,
+    }
+
+
+def stop_service(service: subprocess.Popen[bytes]) -> None:
+    service.terminate()
+    try:
+        service.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        service.kill()
+        service.wait()
 
 
 def desk_interface(k: int) -> str:
@@ -208,9 +217,7 @@ async def wait_members(ami: AmiClient, n: int, timeout: float, queue: str = "sam
     raise TimeoutError(f"{members} of {n} desks joined {queue} within {timeout:.0f} s")
 
 
-def _start_service(
-    env: dict[str, str], n: int, name: str = "e1"
-) -> subprocess.Popen[bytes]:
+def _start_service(env: dict[str, str], n: int, name: str = "e1") -> subprocess.Popen[bytes]:
     """`samad-ivr serve` as deployed, logging at its default level to a file."""
     log_path = REPO / "benchmarks" / "results" / f"{name}-service-{n}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -113,6 +113,18 @@ def _e1_cleanup() -> None:
     asterisk.stop_instance()
 
 
+async def _e2(ctx: Context) -> Result:
+    from benchmarks import e2
+
+    return await e2.e2_rush_hour()
+
+
+def _e2_rows(row: Callable[..., Result], result: Result) -> list[Result]:
+    from benchmarks import e2
+
+    return e2.e2_rows(row, result)
+
+
 async def _w1(ctx: Context) -> Result:
     from benchmarks import w1
 
@@ -211,6 +223,7 @@ FIGURES: dict[str, Figure] = {
         Figure("F5", _f5, 360),
         Figure("A1", _a1, 300),
         Figure("E1", _e1, 900, quick=False, cleanup=_e1_cleanup),
+        Figure("E2", _e2, 480, quick=False, cleanup=_e1_cleanup, rows=_e2_rows),
         Figure("W1", _w1, 900, template=_w1_template),
         Figure("L1", _l1, 1200, template=_l1_template),
         Figure("W2", _w2, 1500, template=_w2_template),
